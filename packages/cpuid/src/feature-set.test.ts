@@ -73,12 +73,12 @@ Set_('set algebra on sets of two architectures is an ArchitectureMismatchError',
 });
 
 const Laws = suite('FeatureSet properties');
-const sets = (arity: number) => fc.constantFrom('x86_64' as const, 'arm64' as const).chain((arch) => fc.tuple(...Array.from({ length: arity }, () => featureSetArbitrary(arch))));
+const triples = fc.constantFrom('x86_64' as const, 'arm64' as const).chain((arch) => fc.tuple(featureSetArbitrary(arch), featureSetArbitrary(arch), featureSetArbitrary(arch)));
 const same = (left: FeatureSet, right: FeatureSet) => assert.ok(left.equals(right), `got ${left}, want ${right}`);
 
 Laws('union and intersect are commutative, associative and idempotent', () => {
   fc.assert(
-    fc.property(sets(3), ([a, b, c]) => {
+    fc.property(triples, ([a, b, c]) => {
       same(union(a, b), union(b, a));
       same(intersect(a, b), intersect(b, a));
       same(union(union(a, b), c), union(a, union(b, c)));
@@ -91,7 +91,7 @@ Laws('union and intersect are commutative, associative and idempotent', () => {
 
 Laws('distributivity and absorption hold', () => {
   fc.assert(
-    fc.property(sets(3), ([a, b, c]) => {
+    fc.property(triples, ([a, b, c]) => {
       same(intersect(a, union(b, c)), union(intersect(a, b), intersect(a, c)));
       same(union(a, intersect(b, c)), intersect(union(a, b), union(a, c)));
       same(union(a, intersect(a, b)), a);
@@ -102,7 +102,7 @@ Laws('distributivity and absorption hold', () => {
 
 Laws('subtract removes exactly the other set, and De Morgan holds for it', () => {
   fc.assert(
-    fc.property(sets(3), ([a, b, c]) => {
+    fc.property(triples, ([a, b, c]) => {
       same(intersect(subtract(a, b), b), FeatureSet.empty(a.arch));
       same(union(subtract(a, b), intersect(a, b)), a);
       same(subtract(a, union(b, c)), intersect(subtract(a, b), subtract(a, c)));
@@ -115,7 +115,7 @@ Laws('subtract removes exactly the other set, and De Morgan holds for it', () =>
 
 Laws('isSubset is a partial order that agrees with union and intersect', () => {
   fc.assert(
-    fc.property(sets(3), ([a, b, c]) => {
+    fc.property(triples, ([a, b, c]) => {
       assert.ok(isSubset(a, a));
       assert.ok(isSubset(intersect(a, b), a));
       assert.ok(isSubset(a, union(a, b)));
