@@ -95,6 +95,28 @@ const TABLES: Readonly<Record<Arch, FeatureTable>> = {
   ),
 };
 
+/** toWords spreads a FeatureSet bitset over the table's words (see FeatureTable.positions). */
+export function toWords(table: FeatureTable, bits: bigint): number[] {
+  const words = new Array<number>(table.wordCount).fill(0);
+  table.positions.forEach((position, index) => {
+    if ((bits >> BigInt(index)) & 1n) words[position.word] = (words[position.word]! | (1 << position.bit)) >>> 0;
+  });
+  return words;
+}
+
+/** fromWords gathers the table's bits from its words; `unnamed` is what is left: set bits no feature names. */
+export function fromWords(table: FeatureTable, words: readonly number[]): { bits: bigint; unnamed: number[] } {
+  const unnamed = words.map((word) => word >>> 0);
+  let bits = 0n;
+  table.positions.forEach((position, index) => {
+    if ((unnamed[position.word]! >>> position.bit) & 1) {
+      bits |= 1n << BigInt(index);
+      unnamed[position.word] = (unnamed[position.word]! & ~(1 << position.bit)) >>> 0;
+    }
+  });
+  return { bits, unnamed };
+}
+
 /** featureTable returns the table of an architecture. */
 export function featureTable(arch: Arch): FeatureTable {
   return TABLES[arch];

@@ -3,9 +3,9 @@
 // answers: a leaf above the maximum that leaf 0 (basic) or 80000000H (extended) reports
 // does not exist, and reads as zeros. encode() writes the smallest leaves that decode back
 // to the same value: decode(encode(info)) equals info for every valid info.
-import { withoutOrphans, assertDependencies } from './dependencies.js';
+import { assertDependencies, withoutOrphans } from './dependencies.js';
 import { FeatureSet } from './feature-set.js';
-import { featureTable, X86_REGISTER_BLOCKS } from './feature-table.js';
+import { featureTable, fromWords, toWords, X86_REGISTER_BLOCKS, x86BlockIndex } from './feature-table.js';
 
 /** CpuidRegisters are the four 32-bit outputs of one CPUID query, as unsigned numbers. */
 export interface CpuidRegisters {
@@ -74,14 +74,10 @@ export function decode(leaves: CpuidLeaves): CpuidInfo {
   const exists = (leaf: number): boolean => (leaf >= EXTENDED_MAX_LEAF ? leaf <= maxExtended : leaf <= maxBasic);
   const read = (leaf: number, subleaf = 0): CpuidRegisters => (exists(leaf) ? query(leaf, subleaf) : ZERO);
 
-  const words = X86_REGISTER_BLOCKS.map((block) => read(block.leaf, block.subleaf)[block.register] >>> 0);
-  const table = featureTable('x86_64');
-  let bits = 0n;
-  table.positions.forEach((position, index) => {
-    if ((words[position.word]! >>> position.bit) & 1) bits |= 1n << BigInt(index);
-  });
-  // Leaf 0DH subleaf 1 only means something when XSAVE is there (dependencies.ts).
-  const features = withoutOrphans(FeatureSet.fromBits('x86_64', bits));
+  const words = X86_REGISTER_BLOCKS.map((block) => read(block.leaf, block.subleaf)[block.register]);
+  // Bits the table does not name (reserved, or features gVisor does not list) are dropped;
+  // leaf 0DH subleaf 1 only means something when XSAVE is there (dependencies.ts).
+  const features = withoutOrphans(FeatureSet.fromBits('x86_64', fromWords(featureTable('x86_64'), words).bits));
 
   const leaf1 = read(0x1);
   const signature = leaf1.eax >>> 0;
@@ -114,13 +110,8 @@ export function encode(info: CpuidInfo): Map<string, CpuidRegisters> {
     throw new RangeError(`encode: cacheLineSize must be a multiple of 8 from 0 to 2040, not ${info.cacheLineSize}`);
   }
 
-  const words = new Array<number>(X86_REGISTER_BLOCKS.length).fill(0);
-  const table = featureTable('x86_64');
-  table.positions.forEach((position, index) => {
-    if ((features.bits >> BigInt(index)) & 1n) words[position.word] = (words[position.word]! | (1 << position.bit)) >>> 0;
-  });
-  const word = (leaf: number, subleaf: number, register: keyof CpuidRegisters): number =>
-    words[X86_REGISTER_BLOCKS.findIndex((block) => block.leaf === leaf && block.subleaf === subleaf && block.register === register)]!;
+  const words = toWords(featureTable('x86_64'), features.bits);
+  const word = (leaf: number, subleaf: number, register: keyof CpuidRegisters): number => words[x86BlockIndex({ leaf, subleaf, register })]!;
   const leaf7 = { eax: 0, ebx: word(0x7, 0, 'ebx'), ecx: word(0x7, 0, 'ecx'), edx: word(0x7, 0, 'edx') };
   const leafD1 = { eax: word(0xd, 1, 'eax'), ebx: 0, ecx: 0, edx: 0 };
   const extended = { eax: 0, ebx: 0, ecx: word(EXTENDED_FEATURES_LEAF, 0, 'ecx'), edx: word(EXTENDED_FEATURES_LEAF, 0, 'edx') };

@@ -12,7 +12,7 @@
 import { type Arch, normalizeArch } from './arch.js';
 import { MalformedFeatureSetError, UnknownFeatureError, UnsupportedArchitectureError, UnsupportedSerializationVersionError } from './errors.js';
 import { FeatureSet } from './feature-set.js';
-import { featureTable, X86_REGISTER_BLOCKS } from './feature-table.js';
+import { featureTable, fromWords, toWords, X86_REGISTER_BLOCKS } from './feature-table.js';
 
 /** FEATURE_SET_SERIALIZATION_VERSION is the version serializeFeatureSet writes. */
 export const FEATURE_SET_SERIALIZATION_VERSION = 1;
@@ -22,11 +22,7 @@ export const SUPPORTED_SERIALIZATION_VERSIONS: readonly number[] = Object.freeze
 
 /** serializeFeatureSet writes a set in the current version's canonical text. */
 export function serializeFeatureSet(set: FeatureSet): string {
-  const table = featureTable(set.arch);
-  const words = new Array<number>(table.wordCount).fill(0);
-  table.positions.forEach((position, index) => {
-    if ((set.bits >> BigInt(index)) & 1n) words[position.word] = (words[position.word]! | (1 << position.bit)) >>> 0;
-  });
+  const words = toWords(featureTable(set.arch), set.bits);
   return `${FEATURE_SET_SERIALIZATION_VERSION}:${set.arch}:${words.map((word) => word.toString(16)).join('.')}`;
 }
 
@@ -53,15 +49,9 @@ export function deserializeFeatureSet(text: string): FeatureSet {
     if (!/^(0|[1-9a-f][0-9a-f]{0,7})$/.test(word)) throw new MalformedFeatureSetError(text, `word ${JSON.stringify(word)} is not canonical lowercase hex`);
     return Number.parseInt(word, 16);
   });
-  let bits = 0n;
-  table.positions.forEach((position, index) => {
-    if ((words[position.word]! >>> position.bit) & 1) {
-      bits |= 1n << BigInt(index);
-      words[position.word] = (words[position.word]! & ~(1 << position.bit)) >>> 0;
-    }
-  });
-  const stray = words.findIndex((word) => word !== 0);
-  if (stray !== -1) throw new UnknownFeatureError(unnamedBit(arch, stray, 31 - Math.clz32(words[stray]!)), arch);
+  const { bits, unnamed } = fromWords(table, words);
+  const stray = unnamed.findIndex((word) => word !== 0);
+  if (stray !== -1) throw new UnknownFeatureError(unnamedBit(arch, stray, 31 - Math.clz32(unnamed[stray]!)), arch);
   return FeatureSet.fromBits(arch, bits);
 }
 
