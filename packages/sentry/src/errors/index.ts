@@ -1,0 +1,2 @@
+export * from './internal-error.js';
+export * from './sys-error.js';

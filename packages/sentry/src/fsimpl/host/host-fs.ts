@@ -1,0 +1,267 @@
+// Host bind mounts: a host directory exposed to the guest, read-only or read-write.
+//
+// Confinement: the VFS walks a guest path one component at a time, and this file system
+// answers each step with lstat on `root/relative/name`, where every component of
+// `relative` was itself found by lstat to be a real directory, never a symlink. A symlink
+// is returned to the VFS as a symlink inode, whose target the VFS walks inside the guest
+// namespace; files are opened with O_NOFOLLOW. So a guest path never reaches the host
+// unresolved and a host symlink pointing outside the mount is never followed by the host.
+// (A host process racing to swap a directory for a symlink between two steps is outside
+// this model, as it is for any path-based sandbox without openat2.)
+import fs from 'node:fs';
+import { Filetype } from '../../abi/wasi/filetype.js';
+import { Fdflags } from '../../abi/wasi/flags.js';
+import { fromHostError, sysError } from '../../errors/sys-error.js';
+import type { FileDescription, FileStat } from '../../vfs/file-description.js';
+import type { DirectoryInode, Filesystem, Inode, NewNode, OpenIntent } from '../../vfs/inode.js';
+import { type FileContents, RegularFileDescription } from '../../vfs/regular-file-description.js';
+
+/**
+ * ExactTimes remembers timestamps set through the guest with nanosecond precision: Node's
+ * utimes takes seconds as a double, which keeps only about a quarter microsecond, so the
+ * exact value is reported back for as long as the host still shows what was stored.
+ */
+interface ExactTimes {
+  readonly atim: bigint;
+  readonly mtim: bigint;
+  readonly hostAtim: bigint;
+  readonly hostMtim: bigint;
+}
+
+/** HostFilesystem is one host directory mounted into the guest. */
+export class HostFilesystem implements Filesystem {
+  readonly dev: bigint;
+  readonly readonly: boolean;
+  readonly type = 'bind';
+  /** The host directory, resolved to a real path when mounted (re-bound on restore). */
+  root: string;
+  readonly exactTimes = new Map<bigint, ExactTimes>();
+  readonly rootInode: HostDirectory;
+  constructor(root: string, options: { readonly dev: bigint; readonly readonly: boolean }) {
+    this.dev = options.dev;
+    this.readonly = options.readonly;
+    this.root = fs.realpathSync(root);
+    const stat = fs.statSync(this.root, { bigint: true });
+    if (!stat.isDirectory()) throw sysError.notdir(`bind mount source ${root}`);
+    this.rootInode = new HostDirectory(this, '', stat.ino);
+  }
+  /** hostPath is the host path of a relative path already resolved component by component. */
+  hostPath(relative: string): string {
+    return relative === '' ? this.root : `${this.root}/${relative}`;
+  }
+  /** nodeFor makes the inode for an lstat result. */
+  nodeFor(relative: string, stat: fs.BigIntStats): HostNode {
+    if (stat.isDirectory()) return new HostDirectory(this, relative, stat.ino);
+    if (stat.isSymbolicLink()) return new HostSymlink(this, relative, stat.ino);
+    if (stat.isFile()) return new HostFile(this, relative, stat.ino);
+    return new HostSpecial(this, relative, stat.ino, specialType(stat));
+  }
+  checkWritable(): void {
+    if (this.readonly) throw sysError.rofs();
+  }
+}
+
+function specialType(stat: fs.BigIntStats): Filetype {
+  if (stat.isCharacterDevice()) return Filetype.CHARACTER_DEVICE;
+  if (stat.isBlockDevice()) return Filetype.BLOCK_DEVICE;
+  if (stat.isSocket()) return Filetype.SOCKET_STREAM;
+  return Filetype.UNKNOWN;
+}
+
+function host<T>(operation: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    throw fromHostError(error, operation);
+  }
+}
+
+/** HostNode is a host file reached through a bind mount, named by its path relative to the mount root. */
+export abstract class HostNode implements Inode {
+  readonly filesystem: HostFilesystem;
+  readonly relative: string;
+  readonly ino: bigint;
+  abstract readonly filetype: Filetype;
+  constructor(filesystem: HostFilesystem, relative: string, ino: bigint) {
+    this.filesystem = filesystem;
+    this.relative = relative;
+    this.ino = ino;
+  }
+  get hostPath(): string {
+    return this.filesystem.hostPath(this.relative);
+  }
+  /** Implements Inode.stat with lstat, nanosecond timestamps included. */
+  stat(): FileStat {
+    const stat = host('lstat', () => fs.lstatSync(this.hostPath, { bigint: true }));
+    const exact = this.filesystem.exactTimes.get(stat.ino);
+    let atim = stat.atimeNs;
+    let mtim = stat.mtimeNs;
+    if (exact !== undefined && exact.hostAtim === atim && exact.hostMtim === mtim) {
+      atim = exact.atim;
+      mtim = exact.mtim;
+    }
+    return {
+      dev: this.filesystem.dev,
+      ino: stat.ino,
+      filetype: this.filetype,
+      nlink: stat.nlink,
+      size: this.filetype === Filetype.DIRECTORY ? 4096n : stat.size,
+      atim,
+      mtim,
+      ctim: stat.ctimeNs,
+    };
+  }
+  /** Implements Inode.setTimes with lutimes (never following a symlink), keeping the exact nanoseconds. */
+  setTimes(atim: bigint | null, mtim: bigint | null): void {
+    this.filesystem.checkWritable();
+    const current = this.stat();
+    const nextAtim = atim ?? current.atim;
+    const nextMtim = mtim ?? current.mtim;
+    const path = this.hostPath;
+    host('utimes', () => fs.lutimesSync(path, Number(nextAtim) / 1e9, Number(nextMtim) / 1e9));
+    const after = host('lstat', () => fs.lstatSync(path, { bigint: true }));
+    this.filesystem.exactTimes.set(after.ino, { atim: nextAtim, mtim: nextMtim, hostAtim: after.atimeNs, hostMtim: after.mtimeNs });
+  }
+  /** Like truncate(2) on a non-regular file: EINVAL. */
+  setSize(_size: bigint): void {
+    throw sysError.inval('not a regular file');
+  }
+  /** Like readlink(2) on a non-symlink: EINVAL. */
+  readlink(): string {
+    throw sysError.inval('not a symlink');
+  }
+  /** Host fifos, sockets and devices are not opened: that could block or reach the host's devices. */
+  open(_intent: OpenIntent): FileDescription {
+    throw sysError.nxio(`cannot open host special file ${this.relative}`);
+  }
+}
+
+/** HostSpecial is a host fifo, socket or device: visible, but not openable. */
+export class HostSpecial extends HostNode {
+  readonly filetype: Filetype;
+  constructor(filesystem: HostFilesystem, relative: string, ino: bigint, filetype: Filetype) {
+    super(filesystem, relative, ino);
+    this.filetype = filetype;
+  }
+}
+
+/** HostSymlink is a host symlink; the VFS resolves its target inside the guest namespace. */
+export class HostSymlink extends HostNode {
+  readonly filetype = Filetype.SYMBOLIC_LINK;
+  /** Implements Inode.readlink. */
+  override readlink(): string {
+    return host('readlink', () => fs.readlinkSync(this.hostPath, 'utf8'));
+  }
+}
+
+/** HostFile is a regular host file. */
+export class HostFile extends HostNode {
+  readonly filetype = Filetype.REGULAR_FILE;
+  /** Implements Inode.setSize. */
+  override setSize(size: bigint): void {
+    this.filesystem.checkWritable();
+    host('truncate', () => fs.truncateSync(this.hostPath, Number(size)));
+  }
+  /** Implements Inode.open with O_NOFOLLOW; the description keeps the host fd. */
+  override open(intent: OpenIntent): FileDescription {
+    if ((intent.write || intent.truncate) && this.filesystem.readonly) throw sysError.rofs();
+    const constants = fs.constants;
+    let flags = constants.O_NOFOLLOW;
+    if (intent.write) flags |= intent.read ? constants.O_RDWR : constants.O_WRONLY;
+    else flags |= constants.O_RDONLY;
+    if (intent.truncate) flags |= intent.write ? constants.O_TRUNC : 0;
+    if ((intent.flags & Fdflags.SYNC) !== 0) flags |= constants.O_SYNC;
+    if ((intent.flags & Fdflags.DSYNC) !== 0) flags |= constants.O_DSYNC;
+    const path = this.hostPath;
+    const hostFd = host('open', () => fs.openSync(path, flags));
+    if (intent.truncate && !intent.write) host('truncate', () => fs.ftruncateSync(hostFd, 0));
+    return new RegularFileDescription(this, hostFileContents(hostFd, this.filesystem), intent);
+  }
+}
+
+/** hostFileContents is FileContents over an open host fd, with positional I/O only. */
+export function hostFileContents(hostFd: number, filesystem: HostFilesystem): FileContents {
+  return {
+    size: () => host('fstat', () => fs.fstatSync(hostFd, { bigint: true }).size),
+    readAt: (position, target) => host('read', () => fs.readSync(hostFd, target, 0, target.length, position)),
+    writeAt: (position, source) => {
+      filesystem.checkWritable();
+      return host('write', () => fs.writeSync(hostFd, source, 0, source.length, Number(position)));
+    },
+    setSize: (size) => {
+      filesystem.checkWritable();
+      host('ftruncate', () => fs.ftruncateSync(hostFd, Number(size)));
+    },
+    sync: () => host('fsync', () => fs.fsyncSync(hostFd)),
+    close: () => host('close', () => fs.closeSync(hostFd)),
+  };
+}
+
+/** HostDirectory is a host directory; each operation acts on one name in it. */
+export class HostDirectory extends HostNode implements DirectoryInode {
+  readonly filetype = Filetype.DIRECTORY;
+  #child(name: string): string {
+    return this.relative === '' ? name : `${this.relative}/${name}`;
+  }
+  /** Implements Inode.setSize: EISDIR. */
+  override setSize(_size: bigint): void {
+    throw sysError.isdir();
+  }
+  /** Implements DirectoryInode.lookup with lstat (never following). */
+  lookup(name: string): Inode | undefined {
+    const relative = this.#child(name);
+    const stat = host('lstat', () => fs.lstatSync(this.filesystem.hostPath(relative), { bigint: true, throwIfNoEntry: false }));
+    return stat === undefined ? undefined : this.filesystem.nodeFor(relative, stat);
+  }
+  /** Implements DirectoryInode.list, sorted by name so cookies stay stable between calls. */
+  list(): readonly { readonly name: string; readonly ino: bigint; readonly filetype: Filetype }[] {
+    const names = host('readdir', () => fs.readdirSync(this.hostPath)).sort();
+    const entries: { name: string; ino: bigint; filetype: Filetype }[] = [];
+    for (const name of names) {
+      const node = this.lookup(name);
+      if (node !== undefined) entries.push({ name, ino: node.ino, filetype: node.filetype });
+    }
+    return entries;
+  }
+  /** Implements DirectoryInode.create. */
+  create(name: string, node: NewNode): Inode {
+    this.filesystem.checkWritable();
+    const path = this.filesystem.hostPath(this.#child(name));
+    if (node.kind === 'file') {
+      const constants = fs.constants;
+      const hostFd = host('create', () => fs.openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o644));
+      fs.closeSync(hostFd);
+    } else if (node.kind === 'directory') {
+      host('mkdir', () => fs.mkdirSync(path, 0o755));
+    } else {
+      host('symlink', () => fs.symlinkSync(node.target, path));
+    }
+    const created = this.lookup(name);
+    if (created === undefined) throw sysError.noent(name);
+    return created;
+  }
+  /** Implements DirectoryInode.link. */
+  link(name: string, target: Inode): void {
+    this.filesystem.checkWritable();
+    if (!(target instanceof HostNode) || target.filesystem !== this.filesystem) throw sysError.xdev();
+    host('link', () => fs.linkSync(target.hostPath, this.filesystem.hostPath(this.#child(name))));
+  }
+  /** Implements DirectoryInode.unlink. */
+  unlink(name: string): void {
+    this.filesystem.checkWritable();
+    host('unlink', () => fs.unlinkSync(this.filesystem.hostPath(this.#child(name))));
+  }
+  /** Implements DirectoryInode.rmdir. */
+  rmdir(name: string): void {
+    this.filesystem.checkWritable();
+    host('rmdir', () => fs.rmdirSync(this.filesystem.hostPath(this.#child(name))));
+  }
+  /** Implements DirectoryInode.rename; the host refuses a directory moved beneath itself (EINVAL). */
+  rename(name: string, newParent: DirectoryInode, newName: string): void {
+    this.filesystem.checkWritable();
+    if (!(newParent instanceof HostDirectory) || newParent.filesystem !== this.filesystem) throw sysError.xdev();
+    const from = this.filesystem.hostPath(this.#child(name));
+    const to = this.filesystem.hostPath(newParent.#child(newName));
+    host('rename', () => fs.renameSync(from, to));
+  }
+}

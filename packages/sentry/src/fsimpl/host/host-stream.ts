@@ -1,0 +1,183 @@
+// Stdio bound to host file descriptors. Output is written synchronously (the guest is
+// synchronous), retrying when Node left the host fd non-blocking (EAGAIN). Input is never
+// read synchronously: a host stdin may be a terminal or a pipe that would block the whole
+// sandbox, so a background reader fills a buffer and an empty buffer makes the call wait
+// (WouldBlock) until bytes or end of file arrive.
+import fs from 'node:fs';
+import { Filetype } from '../../abi/wasi/filetype.js';
+import { Fdflags } from '../../abi/wasi/flags.js';
+import { fromHostError, sysError } from '../../errors/sys-error.js';
+import { WouldBlock } from '../../kernel/task-block.js';
+import type { FileStat, IoDirection, Readiness } from '../../vfs/file-description.js';
+import { FileDescriptionDefaults } from '../../vfs/file-description-default.js';
+
+/** hostFiletype classifies a host fd as WASI sees it (a terminal is a character device, a pipe has no WASI type). */
+export function hostFiletype(fd: number): Filetype {
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isCharacterDevice()) return Filetype.CHARACTER_DEVICE;
+    if (stat.isFile()) return Filetype.REGULAR_FILE;
+    if (stat.isSocket()) return Filetype.SOCKET_STREAM;
+    if (stat.isDirectory()) return Filetype.DIRECTORY;
+    return Filetype.UNKNOWN;
+  } catch {
+    return Filetype.UNKNOWN;
+  }
+}
+
+function hostStat(fd: number, dev: bigint, filetype: Filetype): FileStat {
+  try {
+    const stat = fs.fstatSync(fd, { bigint: true });
+    return {
+      dev,
+      ino: stat.ino,
+      filetype,
+      nlink: stat.nlink,
+      size: filetype === Filetype.REGULAR_FILE ? stat.size : 0n,
+      atim: stat.atimeNs,
+      mtim: stat.mtimeNs,
+      ctim: stat.ctimeNs,
+    };
+  } catch (error) {
+    throw fromHostError(error, 'fstat');
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** HostOutput is a guest fd writing to a host fd (stdout, stderr). */
+export class HostOutput extends FileDescriptionDefaults {
+  readonly filetype: Filetype;
+  readonly hostFd: number;
+  readonly #dev: bigint;
+  constructor(hostFd: number, dev: bigint) {
+    super();
+    this.hostFd = hostFd;
+    this.#dev = dev;
+    this.filetype = hostFiletype(hostFd);
+  }
+  /** Implements FileDescription.stat from the host fd. */
+  stat(): FileStat {
+    return hostStat(this.hostFd, this.#dev, this.filetype);
+  }
+  /** Like read(2) on a write-only fd: EBADF. */
+  override read(_buffers: readonly Uint8Array[]): number {
+    throw sysError.badf('stdout is write-only');
+  }
+  /** Writes every byte, waiting out EAGAIN when the host fd is non-blocking. */
+  override write(buffers: readonly Uint8Array[]): number {
+    let total = 0;
+    for (const buffer of buffers) {
+      let done = 0;
+      while (done < buffer.length) {
+        try {
+          done += fs.writeSync(this.hostFd, buffer, done, buffer.length - done);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'EAGAIN') {
+            Atomics.wait(pause, 0, 0, 1);
+            continue;
+          }
+          if (total + done > 0) return total + done;
+          throw fromHostError(error, 'write');
+        }
+      }
+      total += done;
+    }
+    return total;
+  }
+  /** Like fsync(2) on the host fd; EINVAL from a terminal or pipe means nothing to flush. */
+  override sync(): void {
+    try {
+      fs.fsyncSync(this.hostFd);
+    } catch {
+      // A terminal or pipe cannot be synced; Linux reports EINVAL, and there is nothing to lose.
+    }
+  }
+}
+
+/** HostInput is a guest fd reading from a host fd (stdin) through an asynchronous buffer. */
+export class HostInput extends FileDescriptionDefaults {
+  readonly filetype: Filetype;
+  readonly hostFd: number;
+  readonly #dev: bigint;
+  readonly #chunks: Uint8Array[] = [];
+  #ended = false;
+  #failure: unknown;
+  #reading: Promise<void> | undefined;
+  constructor(hostFd: number, dev: bigint) {
+    super();
+    this.hostFd = hostFd;
+    this.#dev = dev;
+    this.filetype = hostFiletype(hostFd);
+  }
+  /** Implements FileDescription.stat from the host fd. */
+  stat(): FileStat {
+    return hostStat(this.hostFd, this.#dev, this.filetype);
+  }
+  /** Like write(2) on a read-only fd: EBADF. */
+  override write(_buffers: readonly Uint8Array[]): number {
+    throw sysError.badf('stdin is read-only');
+  }
+  /** Reads buffered bytes; with none buffered, waits (or EAGAIN under NONBLOCK) until some arrive. */
+  override read(buffers: readonly Uint8Array[]): number {
+    if (this.#chunks.length === 0) {
+      if (this.#ended) return 0;
+      if (this.#failure !== undefined) throw fromHostError(this.#failure, 'read');
+      if ((this.flags & Fdflags.NONBLOCK) !== 0) {
+        this.#fill();
+        throw sysError.again('stdin has no data');
+      }
+      throw new WouldBlock(this.#fill(), 'read');
+    }
+    let total = 0;
+    for (const buffer of buffers) {
+      let done = 0;
+      while (done < buffer.length && this.#chunks.length > 0) {
+        const chunk = this.#chunks[0]!;
+        const count = Math.min(chunk.length, buffer.length - done);
+        buffer.set(chunk.subarray(0, count), done);
+        done += count;
+        if (count === chunk.length) this.#chunks.shift();
+        else this.#chunks[0] = chunk.subarray(count);
+      }
+      total += done;
+      if (done < buffer.length) break;
+    }
+    return total;
+  }
+  /** Ready when bytes are buffered or the input ended. */
+  override readiness(direction: IoDirection): Readiness {
+    if (direction === 'write') return { ready: true, nbytes: 0n, hangup: false };
+    let nbytes = 0n;
+    for (const chunk of this.#chunks) nbytes += BigInt(chunk.length);
+    const hangup = this.#ended || this.#failure !== undefined;
+    return { ready: nbytes > 0n || hangup, nbytes, hangup };
+  }
+  /** Starts a background read and settles when it completes. */
+  override whenReady(direction: IoDirection): Promise<void> {
+    if (direction === 'write') return Promise.resolve();
+    return this.#fill();
+  }
+
+  #fill(): Promise<void> {
+    if (this.#chunks.length > 0 || this.#ended || this.#failure !== undefined) return Promise.resolve();
+    this.#reading ??= new Promise<void>((resolve) => {
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      const attempt = () => {
+        fs.read(this.hostFd, buffer, 0, buffer.length, null, (error, count) => {
+          if (error !== null && error.code === 'EAGAIN') {
+            setTimeout(attempt, 5);
+            return;
+          }
+          if (error !== null) this.#failure = error;
+          else if (count === 0) this.#ended = true;
+          else this.#chunks.push(new Uint8Array(buffer.subarray(0, count)));
+          this.#reading = undefined;
+          resolve();
+        });
+      };
+      attempt();
+    });
+    return this.#reading;
+  }
+}
