@@ -1,0 +1,176 @@
+// Stasis as containerd's runtime binary (`ctr run --runc-binary <repo>/bin/stasis`), through the
+// real containerd-shim-runc-v2. See harness/integration-suite.ts for when this runs.
+import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as assert from 'uvu/assert';
+import {
+  ctrRunArgs,
+  readTicks,
+  removeContainer,
+  taskPids,
+  taskStatus,
+  waitForStatus,
+  waitForTicks,
+} from './harness/containerd.js';
+import { CHECKPOINT, LIFECYCLE, integrationSuite } from './harness/integration-suite.js';
+import type { Lab } from './harness/lab.js';
+import { probeCommand } from './harness/probe.js';
+import { runOnTerminal } from './harness/terminal.js';
+import { describeTicks, findGap } from './harness/ticks.js';
+
+const Containerd = integrationSuite('containerd', 'containerd (ctr --runc-binary bin/stasis)');
+
+function assertStateRemoved(lab: Lab, id: string): void {
+  const directory = lab.runtimeStateDirectory('containerd', id);
+  assert.not.ok(existsSync(directory), `after deleting ${id}: runtime state ${directory} still exists, want it removed by delete`);
+}
+
+Containerd.scenario('ctr run: the exit code and stdout of the program', LIFECYCLE, async ({ lab, probe }) => {
+  const exited = await lab.ctr(ctrRunArgs(lab, probe, 'run-exit', probeCommand(probe, 'exit', '3'), { remove: true }));
+  assert.is(exited.code, 3, `ctr run ... exit 3: got exit status ${exited.code}, want 3; stderr: ${exited.stderr}`);
+  assert.is(exited.stdout, 'exiting with 3\n');
+  const hello = await lab.ctr(ctrRunArgs(lab, probe, 'run-hello', [], { remove: true }));
+  assert.is(hello.code, 0, `ctr run (image's default command): got exit status ${hello.code}, want 0; stderr: ${hello.stderr}`);
+  assert.is(hello.stdout, 'hello from stasis\n');
+  assertStateRemoved(lab, 'run-exit');
+  assertStateRemoved(lab, 'run-hello');
+});
+
+Containerd.scenario('ctr run -d, task exec, task ps, pause and resume, kill', [...LIFECYCLE, 'exec', 'ps', 'pause', 'resume'], async ({ lab, probe }) => {
+  const id = 'detached';
+  const log = lab.path('detached.log');
+  await lab.ctrChecked(ctrRunArgs(lab, probe, id, probeCommand(probe, 'tick'), { detach: true, logFile: log }));
+  await waitForTicks(log, 2);
+  assert.is(await taskStatus(lab, id), 'RUNNING');
+
+  const exec = await lab.ctr(['tasks', 'exec', '--exec-id', 'exec-hello', id, ...probeCommand(probe, 'hello', 'exec')]);
+  assert.is(exec.code, 0, `ctr task exec: got exit status ${exec.code}, want 0; stderr: ${exec.stderr}`);
+  assert.is(exec.stdout, 'hello from stasis exec\n');
+  const execExit = await lab.ctr(['tasks', 'exec', '--exec-id', 'exec-exit', id, ...probeCommand(probe, 'exit', '4')]);
+  assert.is(execExit.code, 4, `ctr task exec ... exit 4: got exit status ${execExit.code}, want 4`);
+
+  const pids = await taskPids(lab, id);
+  assert.ok(pids.length > 0, 'ctr task ps: got no pids, want the container process');
+  for (const pid of pids) assert.ok(existsSync(`/proc/${pid}`), `ctr task ps listed pid ${pid}, which does not exist`);
+
+  await lab.ctrChecked(['tasks', 'pause', id]);
+  assert.is(await taskStatus(lab, id), 'PAUSED');
+  // A paused program writes nothing: let a line in flight land, then watch for a while.
+  await sleep(500);
+  const whilePaused = (await readTicks(log)).length;
+  await sleep(1000);
+  assert.is((await readTicks(log)).length, whilePaused, 'ticks kept coming while the task was paused');
+  await lab.ctrChecked(['tasks', 'resume', id]);
+  assert.is(await taskStatus(lab, id), 'RUNNING');
+  await waitForTicks(log, whilePaused + 2);
+
+  await lab.ctrChecked(['tasks', 'kill', id]);
+  await waitForStatus(lab, id, 'STOPPED');
+  const removal = await removeContainer(lab, id);
+  assert.match(removal, 'exit code 143', `ctr task rm after SIGTERM: got ${JSON.stringify(removal)}, want exit code 143`);
+  assertStateRemoved(lab, id);
+});
+
+// The checkpoint image the next two scenarios restore, and what the program had written by then.
+const checkpoint = { reference: 'stasis.test/checkpoint/ticker:1', seenBefore: 0, lastBeforeRemoval: 0 };
+let firstRestoredTick: number | undefined;
+
+Containerd.scenario('ctr container checkpoint, remove, restore: the program continues where it stopped', CHECKPOINT, async ({ lab, probe }) => {
+  const id = 'ticker';
+  const out = lab.path('out-ticker');
+  const ticks = `${out}/ticks`;
+  await lab.ctrChecked(ctrRunArgs(lab, probe, id, probeCommand(probe, 'tick', '/out/ticks'), { detach: true, outDirectory: out }));
+  checkpoint.seenBefore = (await waitForTicks(ticks, 3)).length;
+
+  // pause, checkpoint --leave-running, resume: the container keeps running.
+  await lab.ctrChecked(['containers', 'checkpoint', '--task', '--rw', '--image', id, checkpoint.reference], { timeoutMs: 120_000 });
+  const images = await lab.ctrChecked(['images', 'ls', '--quiet']);
+  assert.ok(images.stdout.split('\n').includes(checkpoint.reference), `ctr images ls: no ${checkpoint.reference}`);
+  const afterCheckpoint = (await readTicks(ticks)).length;
+  await waitForTicks(ticks, afterCheckpoint + 2);
+  assert.is(await taskStatus(lab, id), 'RUNNING');
+
+  await removeContainer(lab, id);
+  assertStateRemoved(lab, id);
+  const before = await readTicks(ticks);
+  checkpoint.lastBeforeRemoval = before.at(-1)!;
+  renameSync(ticks, `${ticks}.before-restore`);
+
+  await lab.ctrChecked(['containers', 'restore', '--live', '--rw', id, checkpoint.reference], { timeoutMs: 120_000 });
+  const after = await waitForTicks(ticks, 3);
+  firstRestoredTick = assertContinues(after, checkpoint.seenBefore, checkpoint.lastBeforeRemoval);
+  await removeContainer(lab, id);
+  assertStateRemoved(lab, id);
+});
+
+Containerd.scenario('ctr container restore into a new container from a checkpoint made in another', CHECKPOINT, async ({ lab }) => {
+  assert.ok(firstRestoredTick !== undefined, 'needs the checkpoint image of the previous scenario');
+  const id = 'ticker-copy';
+  const ticks = lab.path('out-ticker', 'ticks');
+  renameSync(ticks, `${ticks}.first-restore`);
+  await lab.ctrChecked(['containers', 'restore', '--live', '--rw', id, checkpoint.reference], { timeoutMs: 120_000 });
+  const after = await waitForTicks(ticks, 3);
+  const first = assertContinues(after, checkpoint.seenBefore, checkpoint.lastBeforeRemoval);
+  assert.is(first, firstRestoredTick, `restoring the same image twice: first tick ${first}, then ${firstRestoredTick}`);
+  await removeContainer(lab, id);
+  assertStateRemoved(lab, id);
+});
+
+Containerd.scenario('ctr task checkpoint --image-path, with and without --exit', CHECKPOINT, async ({ lab, probe }) => {
+  const id = 'task-checkpoint';
+  const log = lab.path('task-checkpoint.log');
+  await lab.ctrChecked(ctrRunArgs(lab, probe, id, probeCommand(probe, 'tick'), { detach: true, logFile: log }));
+  await waitForTicks(log, 2);
+
+  const image = lab.path('images', 'leave-running');
+  await lab.ctrChecked(['tasks', 'checkpoint', '--image-path', image, id], { timeoutMs: 120_000 });
+  assert.ok(existsSync(image) && readdirSync(image).length > 0, `ctr task checkpoint: ${image} holds no image`);
+  const seen = (await readTicks(log)).length;
+  await waitForTicks(log, seen + 2);
+  assert.is(await taskStatus(lab, id), 'RUNNING');
+
+  const exitImage = lab.path('images', 'exit');
+  await lab.ctrChecked(['tasks', 'checkpoint', '--exit', '--image-path', exitImage, id], { timeoutMs: 120_000 });
+  assert.ok(existsSync(exitImage) && readdirSync(exitImage).length > 0, `ctr task checkpoint --exit: ${exitImage} holds no image`);
+  await waitForStatus(lab, id, 'STOPPED');
+  await removeContainer(lab, id);
+  assertStateRemoved(lab, id);
+});
+
+Containerd.scenario('ctr run -t: the program runs on the terminal passed through --console-socket', LIFECYCLE, async ({ lab, probe }) => {
+  const argv = lab.ctrArgv(ctrRunArgs(lab, probe, 'terminal', probeCommand(probe, 'tty'), { remove: true, terminal: true }));
+  const shown = await runOnTerminal(argv);
+  assert.is(shown.code, 0, `ctr run -t: got exit status ${shown.code}, want 0; output: ${JSON.stringify(shown.stdout)}`);
+  // The probe asks isatty() of its own stdin and stdout: pipes would say "not a tty".
+  assert.match(shown.stdout, /stdin: tty\r*\nstdout: tty\r*\n/, `ctr run -t: got ${JSON.stringify(shown.stdout)}`);
+  assertStateRemoved(lab, 'terminal');
+});
+
+Containerd.scenario('a runtime failure reaches ctr as "OCI runtime create failed: <the runtime\'s message>"', LIFECYCLE, async ({ lab, probe }) => {
+  const id = 'missing-program';
+  const failed = await lab.ctr(ctrRunArgs(lab, probe, id, ['/missing.wasm'], { remove: true }));
+  assert.is.not(failed.code, 0, 'ctr run /missing.wasm: got exit status 0');
+  assert.match(failed.stderr, /OCI runtime create failed: .*missing\.wasm/, `ctr run /missing.wasm: stderr ${JSON.stringify(failed.stderr)}`);
+  const containers = await lab.ctrChecked(['containers', 'ls', '--quiet']);
+  if (containers.stdout.split('\n').includes(id)) await lab.ctrChecked(['containers', 'rm', id]);
+  assertStateRemoved(lab, id);
+});
+
+Containerd.run();
+
+/**
+ * assertContinues checks ticks written after a restore: they count up by one from a first tick
+ * after the `seenBefore` the program had written when checkpointed, and no later than one past
+ * the `lastBeforeRemoval` it wrote before its container was removed. A program that started
+ * over would write 1.
+ */
+function assertContinues(after: readonly number[], seenBefore: number, lastBeforeRemoval: number): number {
+  const first = after[0]!;
+  assert.ok(
+    first > seenBefore && first <= lastBeforeRemoval + 1,
+    `after restore: first tick ${first}, want ${seenBefore + 1}..${lastBeforeRemoval + 1} (ticks ${describeTicks(after)})`,
+  );
+  const gap = findGap(after);
+  assert.is(gap, undefined, `after restore: ticks ${describeTicks(after)} skip or repeat`);
+  return first;
+}
