@@ -1,0 +1,90 @@
+// Writing a memory section: the memory is cut into blocks of MAX_EXTENT_PAGES pages; within a
+// block, each run of non-zero pages is an extent. An extent is hashed (SHA-256) straight from the
+// caller's buffer, matched against the parent image's extent at the same page (an unchanged extent
+// becomes a reference), else compressed on the thread pool (kept uncompressed if that does not
+// shrink it) and queued for writing, the uncompressed case again straight from the caller's buffer.
+
+import { crc32, equalBytes, sha256 } from '../checksum.js';
+import { type Compression, compress } from '../compression.js';
+import type { ParentLink } from '../image-index.js';
+import { type Extent, encodeExtentIndex } from '../v1/extent-index.js';
+import { MAX_EXTENT_PAGES, PAGE_SIZE } from '../v1/layout.js';
+import type { WriteQueue } from '../write-queue.js';
+import { isZeroRange } from './zero-pages.js';
+
+/** ParentExtents are the extents of the parent image's memory section, by first page. */
+export interface ParentExtents {
+  readonly link: ParentLink;
+  readonly byFirstPage: ReadonlyMap<number, Extent>;
+}
+
+/** WriteMemoryOptions configure writeMemoryExtents. */
+export interface WriteMemoryOptions {
+  readonly compression: Compression;
+  readonly compressionLevel: number | undefined;
+  readonly parent: ParentExtents | undefined;
+  readonly onProgress: ((bytes: number, total: number) => void) | undefined;
+}
+
+/** WrittenMemory is a memory section's extents and its extent index, as queued. */
+export interface WrittenMemory {
+  readonly extents: readonly Extent[];
+  readonly index: Uint8Array;
+}
+
+type MutableExtent = { -readonly [Field in keyof Extent]: Extent[Field] };
+
+/** writeMemoryExtents queues the extents of `view` and then its extent index; `view` must not change until the queue drains. */
+export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, options: WriteMemoryOptions): Promise<WrittenMemory> {
+  const { compression, compressionLevel, parent, onProgress } = options;
+  const byteLength = view.byteLength;
+  const pages = Math.ceil(byteLength / PAGE_SIZE);
+  const extents: MutableExtent[] = [];
+  const pageEnd = (page: number): number => Math.min((page + 1) * PAGE_SIZE, byteLength);
+
+  const writeExtent = async (firstPage: number, pageCount: number): Promise<void> => {
+    const start = firstPage * PAGE_SIZE;
+    const content = view.subarray(start, pageEnd(firstPage + pageCount - 1));
+    const digest = sha256(content);
+    const inParent = parent?.byFirstPage.get(firstPage);
+    if (inParent !== undefined && inParent.pageCount === pageCount && equalBytes(inParent.sha256, digest)) {
+      extents.push({ firstPage, pageCount, storage: 'parent', compression: 'none', storedOffset: 0, storedLength: 0, crc32: 0, sha256: digest });
+      return;
+    }
+    const extent: MutableExtent = { firstPage, pageCount, storage: 'inline', compression: 'none', storedOffset: 0, storedLength: 0, crc32: 0, sha256: digest };
+    extents.push(extent);
+    const payload =
+      compression === 'none'
+        ? content
+        : compress(compression, content, compressionLevel).then((stored) => (stored.byteLength < content.byteLength ? stored : content));
+    await queue.push(payload, (offset, stored) => {
+      extent.storedOffset = offset;
+      extent.storedLength = stored.byteLength;
+      extent.compression = stored === content ? 'none' : compression;
+      extent.crc32 = crc32(stored);
+    });
+  };
+
+  for (let blockStart = 0; blockStart < pages; blockStart += MAX_EXTENT_PAGES) {
+    const blockEnd = Math.min(blockStart + MAX_EXTENT_PAGES, pages);
+    if (!isZeroRange(view, blockStart * PAGE_SIZE, pageEnd(blockEnd - 1))) {
+      let page = blockStart;
+      while (page < blockEnd) {
+        if (isZeroRange(view, page * PAGE_SIZE, pageEnd(page))) {
+          page++;
+          continue;
+        }
+        let runEnd = page + 1;
+        while (runEnd < blockEnd && !isZeroRange(view, runEnd * PAGE_SIZE, pageEnd(runEnd))) runEnd++;
+        await writeExtent(page, runEnd - page);
+        page = runEnd;
+      }
+    }
+    onProgress?.(pageEnd(blockEnd - 1), byteLength);
+  }
+  // The index needs every stored offset: wait for the extents to be placed.
+  await queue.drain();
+  const index = encodeExtentIndex(extents);
+  await queue.push(index);
+  return { extents, index };
+}
