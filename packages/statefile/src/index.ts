@@ -81,6 +81,7 @@ export type { MemorySource, WebAssemblyMemoryLike } from './memory/memory-view.j
 export type { ReadMemoryOptions } from './memory/read-memory.js';
 export type { ImageMetadata, MetadataInput } from './metadata.js';
 export { type ChecksumState, ImageReader, type MemoryInfo, type ReaderOptions, type VerifyResult } from './reader.js';
+export type { ByteSource } from './source.js';
 export type { Extent } from './v1/extent-index.js';
 export { PAGE_SIZE } from './v1/layout.js';
 export {

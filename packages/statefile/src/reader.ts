@@ -127,9 +127,13 @@ export class ImageReader {
 
   /** ImageReader.fromBytes reads an image held in memory; parent images are found through `resolveParent`. */
   static async fromBytes(bytes: Uint8Array, options: ReaderOptions & { readonly name?: string } = {}): Promise<ImageReader> {
+    return ImageReader.fromSource(new BytesSource(bytes, options.name), options);
+  }
+
+  /** ImageReader.fromSource reads an image from any random-access source (closed by ImageReader.close); parent images are found through `resolveParent`. */
+  static async fromSource(source: ByteSource, options: ReaderOptions = {}): Promise<ImageReader> {
     checkKey(options.key);
     const limits = resolveLimits(options.limits);
-    const source = new BytesSource(bytes, options.name);
     return new ImageReader(undefined, source, await readIndex(source, { key: options.key, limits }), options, limits, 0);
   }
 

@@ -36,6 +36,7 @@ type MutableExtent = { -readonly [Field in keyof Extent]: Extent[Field] };
 
 /** writeMemoryExtents queues the extents of `view` and then its extent index; `view` must not change until the queue drains. */
 export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, options: WriteMemoryOptions): Promise<WrittenMemory> {
+  const sectionOffset = await queue.drain();
   const { compression, compressionLevel, parent, onProgress } = options;
   const byteLength = view.byteLength;
   const pages = Math.ceil(byteLength / PAGE_SIZE);
@@ -84,7 +85,7 @@ export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, op
   }
   // The index needs every stored offset: wait for the extents to be placed.
   await queue.drain();
-  const index = encodeExtentIndex(extents);
+  const index = encodeExtentIndex(extents, sectionOffset);
   await queue.push(index);
   return { extents, index };
 }

@@ -4,3 +4,14 @@
 export function instanceOf(Class: abstract new (...args: never[]) => unknown): (error: unknown) => boolean {
   return (error: unknown) => error instanceof Class;
 }
+
+/** rejects awaits `promise` and throws unless it rejects with an error `check` accepts. */
+export async function rejects(promise: Promise<unknown>, check: (error: unknown) => boolean, what = 'the call'): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    if (check(error)) return;
+    throw new Error(`${what}: got ${String(error)}, want another error`);
+  }
+  throw new Error(`${what}: got success, want an error`);
+}

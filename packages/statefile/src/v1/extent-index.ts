@@ -14,7 +14,7 @@ export interface Extent {
   /** Where the bytes are: in this image, or in the parent image's extent with the same first page and digest. */
   readonly storage: 'inline' | 'parent';
   readonly compression: Compression;
-  /** The file offset of the stored bytes (0 for a parent extent). */
+  /** The file offset of the stored bytes (0 for a parent extent); the index stores it relative to the section, so sections can move. */
   readonly storedOffset: number;
   readonly storedLength: number;
   /** CRC-32 of the stored bytes (0 for a parent extent). */
@@ -28,15 +28,15 @@ export function extentContentLength(extent: Pick<Extent, 'firstPage' | 'pageCoun
   return Math.min((extent.firstPage + extent.pageCount) * pageSize, byteLength) - extent.firstPage * pageSize;
 }
 
-/** encodeExtentIndex is the binary extent index of `extents`. */
-export function encodeExtentIndex(extents: readonly Extent[]): Uint8Array {
+/** encodeExtentIndex is the binary extent index of `extents`, which belong to the section at file offset `sectionOffset`. */
+export function encodeExtentIndex(extents: readonly Extent[], sectionOffset: number): Uint8Array {
   const bytes = new Uint8Array(extents.length * EXTENT.BYTES);
   const view = new DataView(bytes.buffer);
   extents.forEach((extent, index) => {
     const at = index * EXTENT.BYTES;
     view.setUint32(at + EXTENT.FIRST_PAGE_OFFSET, extent.firstPage, true);
     view.setUint32(at + EXTENT.PAGE_COUNT_OFFSET, extent.pageCount, true);
-    view.setBigUint64(at + EXTENT.STORED_OFFSET_OFFSET, BigInt(extent.storedOffset), true);
+    view.setBigUint64(at + EXTENT.STORED_OFFSET_OFFSET, BigInt(extent.storage === 'inline' ? extent.storedOffset - sectionOffset : 0), true);
     view.setUint32(at + EXTENT.STORED_LENGTH_OFFSET, extent.storedLength, true);
     view.setUint32(at + EXTENT.CRC32_OFFSET, extent.crc32, true);
     view.setUint8(at + EXTENT.STORAGE_OFFSET, extent.storage === 'inline' ? ExtentStorage.INLINE : ExtentStorage.PARENT);
@@ -53,10 +53,10 @@ export function parseExtentIndex(bytes: Uint8Array, section: MemorySection, path
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const pages = Math.ceil(section.byteLength / section.pageSize);
-  const payloadEnd = section.offset + section.storedLength - bytes.byteLength;
+  const payloadEnd = section.storedLength - bytes.byteLength;
   const extents: Extent[] = [];
   let nextPage = 0;
-  let nextStored = section.offset;
+  let nextStored = 0;
   for (let index = 0; index < section.extentCount; index++) {
     const at = index * EXTENT.BYTES;
     const firstPage = view.getUint32(at + EXTENT.FIRST_PAGE_OFFSET, true);
@@ -87,7 +87,8 @@ export function parseExtentIndex(bytes: Uint8Array, section: MemorySection, path
     }
     nextStored += storedLength;
     if (nextStored > payloadEnd) corrupt(index, 'its stored bytes run into the extent index');
-    extents.push({ firstPage, pageCount, storage: 'inline', compression: compression!, storedOffset: nextStored - storedLength, storedLength, crc32, sha256 });
+    const storedOffset = section.offset + nextStored - storedLength;
+    extents.push({ firstPage, pageCount, storage: 'inline', compression: compression!, storedOffset, storedLength, crc32, sha256 });
   }
   if (nextStored !== payloadEnd) throw new CorruptImageError(path, `memory section "${section.name}": ${payloadEnd - nextStored} stored bytes belong to no extent`);
   return extents;

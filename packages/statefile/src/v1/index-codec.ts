@@ -90,7 +90,7 @@ export async function readIndexV1(source: ByteSource, prefix: Uint8Array, format
   // to report whatever else the damaged header says.
   const trailer = await readFresh(source, size - TRAILER.BYTES, TRAILER.BYTES);
   const trailerView = new DataView(trailer.buffer);
-  if (!equalBytes(trailer.subarray(0, TRAILER_MAGIC.length), TRAILER_MAGIC)) throw new TruncatedError(path, 'the trailer that ends every image', undefined, size);
+  if (!equalBytes(trailer.subarray(0, TRAILER_MAGIC.length), TRAILER_MAGIC)) throw new TruncatedError(path, 'the trailer that ends every image (cut short, or bytes appended after it)', undefined, size);
   const fileLength = readLength(trailerView, TRAILER.FILE_LENGTH_OFFSET);
   if (fileLength > size) throw new TruncatedError(path, 'the image', fileLength, size);
   if (fileLength < size) corrupt(`${size - fileLength} bytes follow the end of the image`);
