@@ -22,6 +22,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE_DIRECTORIES = [
   { source: 'tooling/fixtures/c', output: 'tooling/fixtures/wasm' },
   { source: 'packages/sentry/test/conformance/c', output: 'packages/sentry/test/conformance/wasm' },
+  { source: 'apps/cli/test/integration/fixtures/c', output: 'apps/cli/test/integration/fixtures/wasm' },
 ];
 
 /**

@@ -82,7 +82,8 @@ export class UsageError extends Error {
 }
 
 /**
- * parseRunnerArguments reads `PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--] [args]`
+ * parseRunnerArguments reads
+ * `PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--argv0 NAME] [--] [args]`
  * into NodeWasiOptions. Options come right after the program; the first other
  * argument (or everything after `--`) goes to the guest. `--dir path` alone
  * preopens `path` under the same name.
@@ -92,12 +93,16 @@ export class UsageError extends Error {
 export function parseRunnerArguments(argv) {
   const [program, ...rest] = argv;
   if (program === undefined || program.startsWith('--')) {
-    throw new UsageError('usage: run-node-wasi.mjs PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--] [args]');
+    throw new UsageError(
+      'usage: run-node-wasi.mjs PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--argv0 NAME] [--] [args]',
+    );
   }
   /** @type {Record<string, string>} */
   const preopens = {};
   /** @type {Record<string, string>} */
   const env = {};
+  /** @type {string | undefined} */
+  let argv0;
   let index = 0;
   while (index < rest.length) {
     const option = rest[index];
@@ -105,10 +110,12 @@ export function parseRunnerArguments(argv) {
       index += 1;
       break;
     }
-    if (option !== '--dir' && option !== '--env') break;
+    if (option !== '--dir' && option !== '--env' && option !== '--argv0') break;
     const value = rest[index + 1];
     if (value === undefined) throw new UsageError(`${option} needs a value`, { argument: option });
-    if (option === '--dir') {
+    if (option === '--argv0') {
+      argv0 = value;
+    } else if (option === '--dir') {
       const separator = value.indexOf('::');
       const host = separator === -1 ? value : value.slice(0, separator);
       const guest = separator === -1 ? value : value.slice(separator + 2);
@@ -120,5 +127,5 @@ export function parseRunnerArguments(argv) {
     }
     index += 2;
   }
-  return { program, args: rest.slice(index), env, preopens };
+  return { program, args: rest.slice(index), env, preopens, ...(argv0 === undefined ? {} : { argv0 }) };
 }

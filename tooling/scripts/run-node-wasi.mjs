@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Usage: node tooling/scripts/run-node-wasi.mjs PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--] [args]
+// Usage: node tooling/scripts/run-node-wasi.mjs PROGRAM.wasm [--dir host::guest]... [--env NAME=VALUE]... [--argv0 NAME] [--] [args]
 // Runs a WASI preview 1 program under node:wasi and exits with its exit code.
 import { parseRunnerArguments, runNodeWasi, UsageError } from './node-wasi.mjs';
 
