@@ -14,7 +14,7 @@ import {
 } from './harness/containerd.js';
 import { CHECKPOINT, LIFECYCLE, integrationSuite } from './harness/integration-suite.js';
 import type { Lab } from './harness/lab.js';
-import { probeCommand } from './harness/probe.js';
+import { probeCommand } from './harness/images.js';
 import { runOnTerminal } from './harness/terminal.js';
 import { describeTicks, findGap } from './harness/ticks.js';
 
@@ -25,10 +25,10 @@ function assertStateRemoved(lab: Lab, id: string): void {
   assert.not.ok(existsSync(directory), `after deleting ${id}: runtime state ${directory} still exists, want it removed by delete`);
 }
 
-Containerd.scenario('ctr run: the exit code and stdout of the program', LIFECYCLE, async ({ lab, probe }) => {
-  const exited = await lab.ctr(ctrRunArgs(lab, probe, 'run-exit', probeCommand(probe, 'exit', '3'), { remove: true }));
-  assert.is(exited.code, 3, `ctr run ... exit 3: got exit status ${exited.code}, want 3; stderr: ${exited.stderr}`);
-  assert.is(exited.stdout, 'exiting with 3\n');
+Containerd.scenario('ctr run: the exit code and stdout of the program', LIFECYCLE, async ({ lab, probe, exitCode }) => {
+  const exited = await lab.ctr(ctrRunArgs(lab, exitCode, 'run-exit', [exitCode.path, '3'], { remove: true }));
+  assert.is(exited.code, 3, `ctr run ... exitcode 3: got exit status ${exited.code}, want 3; stderr: ${exited.stderr}`);
+  assert.is(exited.stdout, 'exiting with status 3\n');
   const hello = await lab.ctr(ctrRunArgs(lab, probe, 'run-hello', [], { remove: true }));
   assert.is(hello.code, 0, `ctr run (image's default command): got exit status ${hello.code}, want 0; stderr: ${hello.stderr}`);
   assert.is(hello.stdout, 'hello from stasis\n');

@@ -14,7 +14,7 @@ import {
 } from './harness/docker.js';
 import { CHECKPOINT, LIFECYCLE, integrationSuite } from './harness/integration-suite.js';
 import type { Lab } from './harness/lab.js';
-import { probeCommand } from './harness/probe.js';
+import { probeCommand } from './harness/images.js';
 import { END_OF_INPUT, runOnTerminal } from './harness/terminal.js';
 import { describeTicks, findGap } from './harness/ticks.js';
 
@@ -28,10 +28,10 @@ async function removeContainer(lab: Lab, name: string): Promise<void> {
   assert.not.ok(existsSync(directory), `after docker rm ${name}: runtime state ${directory} still exists, want it removed by delete`);
 }
 
-Docker.scenario('docker run: the exit code and stdout of the program', LIFECYCLE, async ({ lab, probe }) => {
-  const exited = await lab.docker(['run', '--rm', RUNTIME, probe.image, ...probeCommand(probe, 'exit', '3')]);
-  assert.is(exited.code, 3, `docker run ... exit 3: got exit status ${exited.code}, want 3; stderr: ${exited.stderr}`);
-  assert.is(exited.stdout, 'exiting with 3\n');
+Docker.scenario('docker run: the exit code and stdout of the program', LIFECYCLE, async ({ lab, probe, exitCode }) => {
+  const exited = await lab.docker(['run', '--rm', RUNTIME, exitCode.image, exitCode.path, '3']);
+  assert.is(exited.code, 3, `docker run ... exitcode 3: got exit status ${exited.code}, want 3; stderr: ${exited.stderr}`);
+  assert.is(exited.stdout, 'exiting with status 3\n');
   const hello = await lab.docker(['run', '--rm', RUNTIME, probe.image]);
   assert.is(hello.code, 0, `docker run (image's default command): got exit status ${hello.code}, want 0; stderr: ${hello.stderr}`);
   assert.is(hello.stdout, 'hello from stasis\n');

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Lab } from './lab.js';
-import type { Probe } from './probe.js';
+import type { ImageProgram } from './images.js';
 import { parseTicks } from './ticks.js';
 import { waitFor } from './wait.js';
 
@@ -20,7 +20,7 @@ export interface CtrRunOptions {
 /** ctrRunArgs is the `ctr run` argument list that runs command in a new container id, with the runtime under test as its runc binary. */
 export function ctrRunArgs(
   lab: Lab,
-  probe: Probe,
+  program: ImageProgram,
   id: string,
   command: readonly string[],
   options: CtrRunOptions = {},
@@ -35,7 +35,7 @@ export function ctrRunArgs(
     mkdirSync(options.outDirectory, { recursive: true });
     flags.push('--mount', `type=bind,src=${options.outDirectory},dst=/out,options=rbind:rw`);
   }
-  return ['run', ...flags, probe.image, id, ...command];
+  return ['run', ...flags, program.image, id, ...command];
 }
 
 /** TaskStatus is a task's STATUS as `ctr task ls` prints it. */

@@ -1,18 +1,16 @@
-// The probe image: fixtures/probe.wasm at the root of an OCI image built offline by
-// tooling/integration/mkimage.sh, loaded into the lab's containerd and dockerd.
+// The test images, built offline by tooling/integration/mkimage.sh from the project's own wasm
+// fixtures and loaded into the lab's containerd or dockerd: the probe (fixtures/c/probe.c, a
+// mode per scenario) and the shared corpus' exitcode program (tooling/fixtures).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runChecked } from './command.js';
 import type { Lab } from './lab.js';
-import { INTEGRATION_TOOLING } from './prerequisites.js';
+import { INTEGRATION_TOOLING, REPOSITORY_ROOT } from './prerequisites.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const PROBE_FIXTURES = join(REPOSITORY_ROOT, 'apps', 'cli', 'test', 'integration', 'fixtures');
+const SHARED_FIXTURES = join(REPOSITORY_ROOT, 'tooling', 'fixtures');
 
-/** PROBE_IMAGE is the image's reference; Docker shows it as `stasis-probe:it`. */
-export const PROBE_IMAGE = 'docker.io/library/stasis-probe:it';
-
-/** Probe is the probe program as the image holds it. */
-export interface Probe {
+/** ImageProgram is a program as an image holds it. */
+export interface ImageProgram {
   /** The image reference for `ctr run` and `docker run`. */
   readonly image: string;
   /** The program's absolute path inside the image. */
@@ -21,24 +19,44 @@ export interface Probe {
   readonly tarball: string;
 }
 
+/** TestImages are the images every suite loads. */
+export interface TestImages {
+  /** The probe; its image's default command is `probe hello`. */
+  readonly probe: ImageProgram;
+  /** tooling/fixtures' exitcode: prints `exiting with status N` and exits N. */
+  readonly exitCode: ImageProgram;
+}
+
 /** probeCommand is the container command line running the probe in mode with args. */
-export function probeCommand(probe: Probe, mode: string, ...args: string[]): string[] {
+export function probeCommand(probe: ImageProgram, mode: string, ...args: string[]): string[] {
   return [probe.path, mode, ...args];
 }
 
 /**
- * buildProbeImage writes the probe image into the lab. For stasis it holds the committed
- * fixtures/probe.wasm; to check the harness against runc it holds the same source built
- * natively (needs clang).
+ * buildImages writes the test images into the lab. For stasis they hold the committed .wasm
+ * fixtures; to check the harness against runc they hold the same C sources built natively
+ * (needs clang).
  */
-export async function buildProbeImage(lab: Lab): Promise<Probe> {
-  let program = join(FIXTURES, 'probe.wasm');
+export async function buildImages(lab: Lab): Promise<TestImages> {
+  return {
+    probe: await buildImage(lab, 'docker.io/library/stasis-probe:it', PROBE_FIXTURES, 'probe', ['hello']),
+    exitCode: await buildImage(lab, 'docker.io/library/stasis-exitcode:it', SHARED_FIXTURES, 'exitcode', []),
+  };
+}
+
+async function buildImage(
+  lab: Lab,
+  image: string,
+  fixtures: string,
+  name: string,
+  defaultArgs: readonly string[],
+): Promise<ImageProgram> {
+  let program = join(fixtures, 'wasm', `${name}.wasm`);
   if (lab.runtime.kind === 'runc') {
-    program = lab.path('probe');
-    await runChecked(['clang', '-static', '-O2', join(FIXTURES, 'probe.c'), '-o', program]);
+    program = lab.path(name);
+    await runChecked(['clang', '-static', '-O2', join(fixtures, 'c', `${name}.c`), '-o', program]);
   }
-  const tarball = lab.path('probe-image.tar');
-  await runChecked([join(INTEGRATION_TOOLING, 'mkimage.sh'), tarball, PROBE_IMAGE, program, 'hello']);
-  const name = program.slice(program.lastIndexOf('/') + 1);
-  return { image: PROBE_IMAGE, path: `/${name}`, tarball };
+  const tarball = lab.path(`${name}-image.tar`);
+  await runChecked([join(INTEGRATION_TOOLING, 'mkimage.sh'), tarball, image, program, ...defaultArgs]);
+  return { image, path: `/${program.slice(program.lastIndexOf('/') + 1)}`, tarball };
 }

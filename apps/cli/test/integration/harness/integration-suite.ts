@@ -15,7 +15,7 @@ import {
   runtimeProblem,
   runtimeUnderTest,
 } from './prerequisites.js';
-import { type Probe, buildProbeImage } from './probe.js';
+import { type ImageProgram, buildImages } from './images.js';
 
 /** SUITE_TIMEOUT_MS bounds a whole suite, daemons included. */
 export const SUITE_TIMEOUT_MS = 6 * 60_000;
@@ -28,10 +28,11 @@ export const LIFECYCLE: readonly RuntimeCommand[] = ['create', 'start', 'kill', 
 /** CHECKPOINT is what they call to checkpoint one (pause, checkpoint, resume) and to restore it. */
 export const CHECKPOINT: readonly RuntimeCommand[] = [...LIFECYCLE, 'pause', 'resume', 'checkpoint', 'restore'];
 
-/** LabContext is what a scenario works with: the running lab and the probe image loaded into it. */
+/** LabContext is what a scenario works with: the running lab and the images loaded into it. */
 export interface LabContext {
   readonly lab: Lab;
-  readonly probe: Probe;
+  readonly probe: ImageProgram;
+  readonly exitCode: ImageProgram;
 }
 
 /** ScenarioBody is the work of one scenario. */
@@ -73,7 +74,7 @@ export function integrationSuite(engine: Engine, title: string): IntegrationSuit
   const teardown = async (): Promise<readonly string[]> => (lab ? lab.stop() : []);
   const onSignal = () => void teardown().finally(() => process.exit(130));
 
-  test(`starts ${engine === 'docker' ? 'containerd and dockerd' : 'containerd'} and loads the probe image`, async () => {
+  test(`starts ${engine === 'docker' ? 'containerd and dockerd' : 'containerd'} and loads the test images`, async () => {
     // Armed here rather than at import: uvu imports every suite before running the first.
     watchdog = setTimeout(() => {
       process.stderr.write(`\n${title}: still running after ${SUITE_TIMEOUT_MS} ms; tearing the lab down\n`);
@@ -84,10 +85,12 @@ export function integrationSuite(engine: Engine, title: string): IntegrationSuit
     const problem = runtimeProblem(runtime);
     if (problem !== undefined) throw new Error(problem);
     lab = await Lab.start({ docker: engine === 'docker', runtime });
-    const probe = await buildProbeImage(lab);
-    if (engine === 'docker') await lab.dockerChecked(['load', '--input', probe.tarball]);
-    else await lab.ctrChecked(['images', 'import', probe.tarball]);
-    context = { lab, probe };
+    const images = await buildImages(lab);
+    for (const { tarball } of [images.probe, images.exitCode]) {
+      if (engine === 'docker') await lab.dockerChecked(['load', '--input', tarball]);
+      else await lab.ctrChecked(['images', 'import', tarball]);
+    }
+    context = { lab, ...images };
   });
 
   const scenarios: Array<[string, readonly RuntimeCommand[], ScenarioBody]> = [];
