@@ -1,0 +1,38 @@
+// From a container's LaunchSpec to the options of Sandbox.create and Sandbox.restore.
+import { readFileSync } from 'node:fs';
+import { applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
+import type { LaunchSpec } from './launch-spec.js';
+import type { RestoreSource } from './protocol.js';
+import type { SandboxCreateOptions, SandboxRestoreOptions } from './sentry.js';
+
+/** createOptions builds Sandbox.create's options; the workload's stdio is the sandbox process's fds 0-2 (the sentry's default). */
+export function createOptions(launch: LaunchSpec): SandboxCreateOptions {
+  return {
+    module: launch.module,
+    args: launch.args,
+    env: launch.env,
+    rootfs: launch.rootfs,
+    mounts: launch.mounts,
+    cwd: launch.cwd,
+    cpuFeatures: launch.cpuFeatures === undefined ? undefined : cpuFeaturesFor(launch.cpuFeatures),
+    limits: launch.limits,
+    labels: launch.labels,
+  };
+}
+
+/** restoreOptions builds Sandbox.restore's options: the image, bound to the rootfs and mounts of this container's bundle unless the request names others. */
+export function restoreOptions(launch: LaunchSpec, source: RestoreSource): SandboxRestoreOptions {
+  return {
+    imagePath: source.imagePath,
+    rootfs: source.rootfs ?? launch.rootfs,
+    mounts: source.mounts ?? launch.mounts,
+    key: source.keyFile === undefined ? undefined : readFileSync(source.keyFile),
+  };
+}
+
+// gVisor's rule: the annotation narrows the host's feature set; it never adds to it.
+function cpuFeaturesFor(annotation: string): unknown {
+  const host = detectHost();
+  if (!host.supported) throw host.error;
+  return applyCpuFeaturesAnnotation(host.features, annotation);
+}
