@@ -52,34 +52,36 @@ export class FileData {
     return count;
   }
 
-  /** write stores `source` at `position`, growing the file; ENOSPC leaves the file unchanged. */
+  /** write stores `source` at `position`, growing the file; out of space, it stores what fit (ENOSPC when nothing did). */
   write(position: number, source: Uint8Array): number {
     if (!Number.isSafeInteger(position + source.length)) throw sysError.fbig();
     let done = 0;
-    while (done < source.length) {
-      const at = position + done;
-      const index = Math.floor(at / CHUNK_SIZE);
-      const within = at - index * CHUNK_SIZE;
-      const span = Math.min(source.length - done, CHUNK_SIZE - within);
-      const chunk = this.#grow(index, within + span);
-      chunk.set(source.subarray(done, done + span), within);
-      done += span;
+    try {
+      while (done < source.length) {
+        const at = position + done;
+        const index = Math.floor(at / CHUNK_SIZE);
+        const within = at - index * CHUNK_SIZE;
+        const span = Math.min(source.length - done, CHUNK_SIZE - within);
+        const chunk = this.#grow(index, within + span);
+        chunk.set(source.subarray(done, done + span), within);
+        done += span;
+      }
+    } catch (error) {
+      if (done === 0) throw error;
     }
-    this.#size = Math.max(this.#size, position + source.length);
-    return source.length;
+    this.#size = Math.max(this.#size, position + done);
+    return done;
   }
 
   /** truncate sets the length; bytes past a shrink are dropped so a later extension reads zeros. */
   truncate(size: number): void {
     if (!Number.isSafeInteger(size)) throw sysError.fbig();
-    if (size < this.#size) {
-      const keep = Math.ceil(size / CHUNK_SIZE);
-      for (let index = keep; index < this.#chunks.length; index++) this.#space.refund(this.#chunks[index]?.length ?? 0);
-      this.#chunks.length = Math.min(this.#chunks.length, keep);
-      const last = this.#chunks[keep - 1];
-      const within = size - (keep - 1) * CHUNK_SIZE;
-      if (last !== undefined && within < last.length) last.fill(0, within);
-    }
+    const keep = Math.ceil(size / CHUNK_SIZE);
+    for (let index = keep; index < this.#chunks.length; index++) this.#space.refund(this.#chunks[index]?.length ?? 0);
+    this.#chunks.length = Math.min(this.#chunks.length, keep);
+    const last = keep > 0 ? this.#chunks[keep - 1] : undefined;
+    const within = size - (keep - 1) * CHUNK_SIZE;
+    if (last !== undefined && within < last.length) last.fill(0, within);
     this.#size = size;
   }
 
