@@ -34,8 +34,10 @@ patch --quiet -p0 < "$here/wasi.patch"
 sources=(quickjs.c libregexp.c libunicode.c cutils.c quickjs-libc.c libbf.c)
 defines=(-D_GNU_SOURCE "-DCONFIG_VERSION=\"$quickjs_version\"" -DCONFIG_BIGNUM)
 
-# Host qjsc: compiles repl.js and qjscalc.js to bytecode, which is portable.
-cc -O2 "${defines[@]}" -w qjsc.c "${sources[@]}" -lm -ldl -lpthread -o host-qjsc
+# Host qjsc: compiles repl.js and qjscalc.js to bytecode. Bytecode refers to the
+# predefined atoms by number, so the host build leaves out Atomics as the WASI
+# build does (CONFIG_NO_ATOMICS, from wasi.patch).
+cc -O2 "${defines[@]}" -DCONFIG_NO_ATOMICS -w qjsc.c "${sources[@]}" -lm -ldl -lpthread -o host-qjsc
 ./host-qjsc -c -o repl.c -m repl.js
 ./host-qjsc -fbignum -c -o qjscalc.c qjscalc.js
 
