@@ -59,8 +59,16 @@ export class DirectoryDescription extends FileDescriptionDefaults {
     if (this.#location.mount.filesystem.readonly) throw sysError.rofs();
     this.#location.inode.setTimes(atim, mtim);
   }
+  /** The listing of the last readdir from cookie 0. @state nosave: taken again at the next cookie 0 */
+  #listing: readonly DirectoryEntry[] | undefined;
+
   /** Implements FileDescription.readdir: `.` and `..` first, then the directory's names. */
-  override readdir(): readonly DirectoryEntry[] {
+  override readdir(cookie: bigint): readonly DirectoryEntry[] {
+    if (cookie === 0n || this.#listing === undefined) this.#listing = this.#list();
+    return this.#listing;
+  }
+
+  #list(): readonly DirectoryEntry[] {
     const inode = this.#location.inode;
     return [
       { name: '.', ino: inode.ino, filetype: Filetype.DIRECTORY },

@@ -66,7 +66,7 @@ export abstract class FileDescriptionDefaults implements FileDescription {
   /** Like fdatasync(2) on a file with nothing to flush. */
   datasync(): void {}
   /** Like getdents(2) on a non-directory: ENOTDIR. */
-  readdir(): readonly DirectoryEntry[] {
+  readdir(_cookie: bigint): readonly DirectoryEntry[] {
     throw sysError.notdir();
   }
   /** Files that never block are always ready. */

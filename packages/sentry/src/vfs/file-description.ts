@@ -62,8 +62,12 @@ export interface FileDescription {
   advise(offset: bigint, length: bigint, advice: number): void;
   sync(): void;
   datasync(): void;
-  /** Entries including `.` and `..`, in a stable order that cookies index. */
-  readdir(): readonly DirectoryEntry[];
+  /**
+   * Entries including `.` and `..`, in the order cookies index. The listing is taken afresh
+   * at cookie 0 and reused for later cookies, so paging through a directory sees one
+   * snapshot (as Linux's getdents continues from its position).
+   */
+  readdir(cookie: bigint): readonly DirectoryEntry[];
   readiness(direction: IoDirection): Readiness;
   /** Settles when readiness(direction) may have changed. */
   whenReady(direction: IoDirection): Promise<void>;

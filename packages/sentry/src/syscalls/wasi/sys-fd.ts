@@ -176,7 +176,7 @@ export function fdReaddir(call: SyscallCall, fd: number, pointer: number, length
   const { description } = call.task.fdTable.get(fd, Rights.FD_READDIR);
   const target = call.memory.slice(pointer, length);
   call.memory.check(resultPointer, 4);
-  const entries = description.readdir();
+  const entries = description.readdir(cookie);
   const bytes = encodeDirents(entries, cookie, target.length);
   target.set(bytes);
   call.memory.setU32(resultPointer, bytes.length);

@@ -4,6 +4,7 @@ import { Filetype } from '../../abi/wasi/filetype.js';
 import { Lookupflags, Oflags } from '../../abi/wasi/flags.js';
 import { RightSets, Rights } from '../../abi/wasi/rights.js';
 import { sysError } from '../../errors/sys-error.js';
+import type { FdEntry } from '../../kernel/fd-table.js';
 import type { DirectoryLocation } from '../../vfs/location.js';
 import type { SyscallCall } from './dispatch.js';
 import { encodeString } from './guest-memory.js';
@@ -14,12 +15,15 @@ const ALL_OFLAGS = Oflags.CREAT | Oflags.DIRECTORY | Oflags.EXCL | Oflags.TRUNC;
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
 
-/** directory looks up a directory fd with `rights`; a non-directory is ENOTDIR. */
+/** directory looks up a directory fd with `rights`; a non-directory is ENOTDIR, checked before the rights as Linux's openat does. */
 function directory(call: SyscallCall, fd: number, rights: bigint): DirectoryLocation {
-  const { description } = call.task.fdTable.get(fd, rights);
-  const location = description.location;
+  return directoryEntry(call, fd, rights).location;
+}
+
+function directoryEntry(call: SyscallCall, fd: number, rights: bigint): { location: DirectoryLocation; entry: FdEntry } {
+  const location = call.task.fdTable.get(fd).description.location;
   if (location === undefined) throw sysError.notdir(`fd ${fd} is not a directory`);
-  return location as DirectoryLocation;
+  return { location: location as DirectoryLocation, entry: call.task.fdTable.get(fd, rights) };
 }
 
 function follows(lookupflags: number): boolean {
@@ -98,9 +102,7 @@ export function pathOpen(
 ): void {
   let needed = Rights.PATH_OPEN;
   if ((oflags & Oflags.CREAT) !== 0) needed |= Rights.PATH_CREATE_FILE;
-  const entry = call.task.fdTable.get(fd, needed);
-  const start = entry.description.location as DirectoryLocation | undefined;
-  if (start === undefined) throw sysError.notdir(`fd ${fd} is not a directory`);
+  const { location: start, entry } = directoryEntry(call, fd, needed);
   // wasmtime reports a truncation the directory does not allow as EPERM, and the WASI test suite expects it.
   if ((oflags & Oflags.TRUNC) !== 0 && (entry.rightsBase & Rights.PATH_FILESTAT_SET_SIZE) === 0n) {
     throw sysError.perm('truncation needs PATH_FILESTAT_SET_SIZE');

@@ -58,6 +58,10 @@ int main(int argc, char **argv) {
   ERRNO(__wasi_path_open(dir, 0, "d/nested/file", __WASI_OFLAGS_DIRECTORY, 0, 0, 0, &fd), __WASI_ERRNO_NOTDIR, "O_DIRECTORY on a file is ENOTDIR");
   ERRNO(__wasi_path_open(dir, 0, "d", 0, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0, 0, &fd), __WASI_ERRNO_ISDIR, "opening a directory for writing is EISDIR");
   ERRNO(__wasi_path_open(dir, 0, "missing", 0, 0, 0, 0, &fd), __WASI_ERRNO_NOENT, "opening a missing file is ENOENT");
+  __wasi_fd_t file_fd;
+  ERRNO(__wasi_path_open(dir, 0, "d/nested/file", 0, 0, 0, 0, &file_fd), 0, "open a file to use as a directory fd");
+  ERRNO(__wasi_path_open(file_fd, 0, "foo", __WASI_OFLAGS_CREAT, 0, 0, 0, &fd), __WASI_ERRNO_NOTDIR, "a file as the directory fd is ENOTDIR");
+  ERRNO(__wasi_fd_close(file_fd), 0, "close the file fd");
   ERRNO(__wasi_path_open(dir, 0, "", 0, 0, 0, 0, &fd), __WASI_ERRNO_NOENT, "the empty path is ENOENT");
 
   static const char with_nul[] = "d/nested/file\0";

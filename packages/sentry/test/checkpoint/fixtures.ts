@@ -1,0 +1,82 @@
+// The programs the checkpoint differential tests run, as data: one entry per workload of the
+// issue (compute loops, file I/O on the overlay and on tmpfs, pipes between two tasks, sleeps,
+// deep recursion, memory growth, SQLite, QuickJS). Sizes are chosen so each run lasts about a
+// second under the sentry: long enough for checkpoints to land mid-run, short enough for CI.
+import { cp, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Fixture, REPOSITORY_ROOT, type Workspace } from './harness.js';
+
+const FIXTURES = join(REPOSITORY_ROOT, 'tooling/fixtures/wasm');
+const CORPUS = join(REPOSITORY_ROOT, 'tooling/corpus/wasm');
+const INPUT = join(REPOSITORY_ROOT, 'packages/sentry/test/checkpoint/input');
+
+function program(name: string): string {
+  return join(FIXTURES, `${name}.wasm`);
+}
+
+// A rootfs for the overlay: a host directory the guest sees read-only, with writes kept in the
+// sandbox's memory (so they must travel in the image).
+async function rootfs(workspace: Workspace, ...directories: string[]): Promise<string> {
+  const root = join(workspace.directory, 'rootfs');
+  for (const directory of ['', ...directories]) await mkdir(join(root, directory), { recursive: true });
+  return root;
+}
+
+/** simple is a fixture that needs nothing but its arguments. */
+function simple(name: string, module: string, args: string[], env: string[] = []): Fixture {
+  return { name, prepare: async () => ({ recipe: { module, args, env } }) };
+}
+
+/** CHECKPOINT_FIXTURES are the differential workloads, by name. */
+export const CHECKPOINT_FIXTURES = {
+  /** A pure compute loop: no syscall for stretches of millions of rounds. */
+  counter: simple('counter', program('counter'), ['counter', '10', '3000000']),
+  /** File I/O on the overlay's in-memory upper layer, over a host rootfs. */
+  'fileio-overlay': {
+    name: 'fileio-overlay',
+    async prepare(workspace) {
+      const root = await rootfs(workspace, 'work');
+      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '40'], env: [], rootfs: root }, restore: { rootfs: root } };
+    },
+  },
+  /** File I/O on a tmpfs mount. */
+  'fileio-tmpfs': {
+    name: 'fileio-tmpfs',
+    async prepare(workspace) {
+      const root = await rootfs(workspace, 'scratch');
+      const mounts = [{ type: 'tmpfs' as const, destination: '/scratch' }];
+      return {
+        recipe: { module: program('fileio'), args: ['fileio', '/scratch', '40'], env: [], rootfs: root, mounts },
+        restore: { rootfs: root, mounts },
+      };
+    },
+  },
+  /** Sleeps of every kind (nanosleep, clock_nanosleep, poll, poll_oneoff): a checkpoint mid-sleep keeps the remaining time. */
+  sleeper: simple('sleeper', program('sleeper'), ['sleeper', '16', '30']),
+  /** 4000 C frames deep with compute at the bottom: the Asyncify stack is large. */
+  recursion: simple('recursion', program('recursion'), ['recursion', '4000', '6']),
+  /** Memory grows to ~48 MiB: restore brings back memory of the grown size. */
+  grow: simple('grow', program('grow'), ['grow', '24', '2']),
+  /** The SQLite shell building and querying a database in memory. */
+  sqlite: {
+    name: 'sqlite',
+    prepare: async () => ({
+      recipe: { module: join(CORPUS, 'sqlite3.wasm'), args: ['sqlite3', ':memory:'], env: ['HOME=/'] },
+      stdin: join(INPUT, 'sqlite-work.sql'),
+    }),
+  },
+  /** QuickJS running a script read from the rootfs. */
+  qjs: {
+    name: 'qjs',
+    async prepare(workspace) {
+      const root = await rootfs(workspace, 'input');
+      await cp(join(INPUT, 'qjs-work.js'), join(root, 'input/qjs-work.js'));
+      return { recipe: { module: join(CORPUS, 'qjs.wasm'), args: ['qjs', '/input/qjs-work.js', '4'], env: [], rootfs: root }, restore: { rootfs: root } };
+    },
+  },
+  /** Reads /proc/stasis/checkpoint: differs across a checkpoint on purpose (used by the fork tests, not the differential ones). */
+  'checkpoint-aware': simple('checkpoint-aware', program('checkpoint-aware'), ['checkpoint-aware', '20', '20']),
+} as const satisfies Record<string, Fixture>;
+
+/** CheckpointFixtureName names a fixture. */
+export type CheckpointFixtureName = keyof typeof CHECKPOINT_FIXTURES;
