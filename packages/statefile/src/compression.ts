@@ -60,19 +60,26 @@ export function checkCompression(compression: unknown, level?: number): asserts 
   }
 }
 
+// One output chunk as large as the input (plus room for headers): zlib's default 16 KiB chunk
+// costs a thread-pool round trip per chunk, which made a 1 MiB extent eight times slower.
+function chunkSizeFor(length: number): number {
+  return Math.max(64 * 1024, length + 4096);
+}
+
 function compressCall(compression: Exclude<Compression, 'none'>, level: number, inputLength: number): [ZlibCall, object] {
+  const chunkSize = chunkSizeFor(inputLength);
   switch (compression) {
     case 'deflate':
-      return [zlib.deflateRaw as ZlibCall, { level }];
+      return [zlib.deflateRaw as ZlibCall, { level, chunkSize }];
     case 'gzip':
-      return [zlib.gzip as ZlibCall, { level }];
+      return [zlib.gzip as ZlibCall, { level, chunkSize }];
     case 'brotli':
       return [
         zlib.brotliCompress as ZlibCall,
-        { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: inputLength } },
+        { chunkSize, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: inputLength } },
       ];
     case 'zstd':
-      return [zstd.zstdCompress!, { params: { [zstd.constants.ZSTD_c_compressionLevel!]: level } }];
+      return [zstd.zstdCompress!, { chunkSize, params: { [zstd.constants.ZSTD_c_compressionLevel!]: level } }];
   }
 }
 
@@ -114,7 +121,28 @@ function decompressFailure(context: DecompressContext, compression: Compression,
 // length, so a decompression bomb costs at most the recorded length, which was checked against
 // the limits before this call.
 function outputOptions(expectedLength: number): object {
-  return { maxOutputLength: Math.max(1, expectedLength) };
+  return { maxOutputLength: Math.max(1, expectedLength), chunkSize: chunkSizeFor(expectedLength) };
+}
+
+// Bytes sampled by looksIncompressible, and the byte entropy (bits per byte) above which a sample
+// is taken for random or already compressed data. A uniform sample of 4096 bytes measures about
+// 7.95 bits; text is near 5, code near 6.
+const ENTROPY_SAMPLE_BYTES = 4096;
+const INCOMPRESSIBLE_ENTROPY = 7.8;
+
+/** looksIncompressible estimates from a strided sample whether `bytes` are random or already compressed, so that compressing them would waste time (the heuristic btrfs uses for the same purpose). */
+export function looksIncompressible(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < ENTROPY_SAMPLE_BYTES * 4) return false;
+  const counts = new Uint32Array(256);
+  const stride = Math.floor(bytes.byteLength / ENTROPY_SAMPLE_BYTES);
+  for (let index = 0; index < ENTROPY_SAMPLE_BYTES; index++) counts[bytes[index * stride]!]!++;
+  let entropy = 0;
+  for (const count of counts) {
+    if (count === 0) continue;
+    const probability = count / ENTROPY_SAMPLE_BYTES;
+    entropy -= probability * Math.log2(probability);
+  }
+  return entropy > INCOMPRESSIBLE_ENTROPY;
 }
 
 /** decompress decompresses `input`, which must decode to exactly `expectedLength` bytes, on the thread pool. */

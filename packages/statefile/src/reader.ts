@@ -23,7 +23,7 @@ import { checkKey } from './key.js';
 import type { BlobSection, GraphSection, ImageIndex, MemorySection, ParentLink, Section, UnknownSection } from './image-index.js';
 import { checkLimit, type Limits, resolveLimits } from './limits.js';
 import type { MemorySource } from './memory/memory-view.js';
-import { forEachExtent, loadExtent, type ReadMemoryOptions, type ResolvedExtent, readMemoryPlan } from './memory/read-memory.js';
+import { inFlight, loadExtent, type ReadMemoryOptions, type ResolvedExtent, readMemoryPlan } from './memory/read-memory.js';
 import type { ImageMetadata } from './metadata.js';
 import { readIndex } from './read-index.js';
 import { type ByteSource, BytesSource, FileSource, readFresh } from './source.js';
@@ -356,7 +356,7 @@ export class ImageReader {
     const extents = await this.#extentsOf(section);
     let storedBytes = section.extentCount * EXTENT.BYTES;
     try {
-      await forEachExtent(extents, async (extent) => {
+      await inFlight(extents, async (extent) => {
         const resolved = await this.#resolveExtent(section, extent);
         const scratch = new Uint8Array(extentContentLength(extent, section.byteLength, section.pageSize));
         await loadExtent(resolved, scratch.byteLength, () => scratch);

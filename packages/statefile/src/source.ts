@@ -13,6 +13,8 @@ export interface ByteSource {
   readonly size: number;
   /** ByteSource.readInto fills `target` with the bytes at `position`, or throws TruncatedError. */
   readInto(position: number, target: Uint8Array): Promise<void>;
+  /** ByteSource.readIntoMany fills `targets` in order with the consecutive bytes at `position` (one readv for a file); optional. */
+  readIntoMany?(position: number, targets: readonly Uint8Array[]): Promise<void>;
   /** ByteSource.close releases the source; further reads fail. */
   close(): Promise<void>;
 }
@@ -36,6 +38,22 @@ export class FileSource implements ByteSource {
       const { bytesRead } = await this.#handle.read(target, done, target.byteLength - done, position + done);
       if (bytesRead === 0) throw new TruncatedError(this.path, 'a read', position + target.byteLength, position + done);
       done += bytesRead;
+    }
+  }
+
+  /** Implements ByteSource.readIntoMany. */
+  async readIntoMany(position: number, targets: readonly Uint8Array[]): Promise<void> {
+    let pending = targets.filter((target) => target.byteLength > 0);
+    let at = position;
+    while (pending.length > 0) {
+      let { bytesRead } = await this.#handle.readv(pending.slice(0, 1024), at);
+      if (bytesRead === 0) throw new TruncatedError(this.path, 'a read', at + pending.reduce((sum, target) => sum + target.byteLength, 0), at);
+      at += bytesRead;
+      let consumed = 0;
+      while (consumed < pending.length && bytesRead >= pending[consumed]!.byteLength) bytesRead -= pending[consumed++]!.byteLength;
+      const rest = pending.slice(consumed);
+      if (bytesRead > 0) rest[0] = rest[0]!.subarray(bytesRead);
+      pending = rest;
     }
   }
 
@@ -67,6 +85,16 @@ export class BytesSource implements ByteSource {
 
   /** Implements ByteSource.close. */
   async close(): Promise<void> {}
+}
+
+/** readIntoMany fills `targets` with the consecutive bytes of `source` at `position`. */
+export async function readIntoMany(source: ByteSource, position: number, targets: readonly Uint8Array[]): Promise<void> {
+  if (source.readIntoMany !== undefined) return source.readIntoMany(position, targets);
+  let at = position;
+  for (const target of targets) {
+    await source.readInto(at, target);
+    at += target.byteLength;
+  }
 }
 
 /** readFresh allocates `length` bytes and reads them from `source`; the caller has checked `length` against the file size and the limits. */

@@ -1,18 +1,34 @@
-// An ordered, bounded write pipeline: payloads (or promises of payloads still being compressed on
-// the thread pool) are written one after the other at increasing offsets, while the caller goes on
-// hashing and compressing the next ones. At most `window` payloads are in flight, so memory use is
-// bounded whatever the image size, and the first failure stops every later write.
+// An ordered, bounded write pipeline: batches of payloads (or promises of payloads still being
+// compressed on the thread pool) are written one batch after the other at increasing offsets, each
+// batch with one writev, while the caller goes on hashing and compressing the next ones. At most
+// `window` batches are in flight, so memory use is bounded whatever the image size, and the first
+// failure stops every later write.
 
 import type { FileHandle } from 'node:fs/promises';
 
-/** Placed is called once a payload's offset is known, just before it is written. */
-export type Placed = (offset: number, bytes: Uint8Array) => void;
+/** Placed is called for each payload once its offset is known, just before it is written. */
+export type Placed = (index: number, offset: number, bytes: Uint8Array) => void;
 
-async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position + done);
-    done += bytesWritten;
+// Linux takes at most IOV_MAX (1024) buffers per writev.
+const MAX_BUFFERS_PER_WRITE = 1024;
+
+// After this many bytes, a background fdatasync starts writing them back while later payloads are
+// hashed and written, so that the final fsync of a large image has little left to do.
+const WRITE_BACK_BYTES = 64 << 20;
+
+async function writeFully(handle: FileHandle, buffers: readonly Uint8Array[], position: number): Promise<void> {
+  let pending = buffers.filter((buffer) => buffer.byteLength > 0);
+  let at = position;
+  while (pending.length > 0) {
+    const batch = pending.slice(0, MAX_BUFFERS_PER_WRITE);
+    let { bytesWritten } = await handle.writev(batch, at);
+    at += bytesWritten;
+    // A short write: drop what was written and go on with the rest.
+    let consumed = 0;
+    while (consumed < batch.length && bytesWritten >= batch[consumed]!.byteLength) bytesWritten -= batch[consumed++]!.byteLength;
+    const rest = pending.slice(consumed);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+    pending = rest;
   }
 }
 
@@ -24,25 +40,31 @@ export class WriteQueue {
   #tail: Promise<void> = Promise.resolve();
   #failure: { error: unknown } | undefined;
   readonly #pending: Promise<void>[] = [];
+  #unsyncedBytes = 0;
+  #writeBack: Promise<void> | undefined;
 
-  constructor(handle: FileHandle, position: number, window = 8) {
+  constructor(handle: FileHandle, position: number, window = 3) {
     this.#handle = handle;
     this.#position = position;
     this.#window = window;
   }
 
-  /** WriteQueue.push queues `payload` after everything queued before; it waits while `window` payloads are in flight. */
-  async push(payload: Uint8Array | Promise<Uint8Array>, placed?: Placed): Promise<void> {
+  /** WriteQueue.push queues a batch of payloads after everything queued before; it waits while `window` batches are in flight. */
+  async push(payloads: readonly (Uint8Array | Promise<Uint8Array>)[], placed?: Placed): Promise<void> {
     this.#throwIfFailed();
     // Mark a rejected payload as handled now: if an earlier write fails, this one is never awaited.
-    if (payload instanceof Promise) payload.catch(() => {});
+    for (const payload of payloads) if (payload instanceof Promise) payload.catch(() => {});
     const job = this.#tail.then(async () => {
       this.#throwIfFailed();
-      const bytes = await payload;
-      const offset = this.#position;
-      this.#position += bytes.byteLength;
-      placed?.(offset, bytes);
-      await writeFully(this.#handle, bytes, offset);
+      const buffers = await Promise.all(payloads);
+      const start = this.#position;
+      for (const [index, bytes] of buffers.entries()) {
+        placed?.(index, this.#position, bytes);
+        this.#position += bytes.byteLength;
+      }
+      await writeFully(this.#handle, buffers, start);
+      this.#unsyncedBytes += this.#position - start;
+      if (this.#unsyncedBytes >= WRITE_BACK_BYTES && this.#writeBack === undefined) this.#startWriteBack();
     });
     this.#tail = job.catch((error: unknown) => {
       this.#failure ??= { error };
@@ -52,12 +74,26 @@ export class WriteQueue {
     this.#throwIfFailed();
   }
 
-  /** WriteQueue.drain waits for every queued write and returns the offset after the last one. */
+  /** WriteQueue.drain waits for every queued write (and background write-back) and returns the offset after the last one. */
   async drain(): Promise<number> {
     await this.#tail;
+    await this.#writeBack;
     this.#pending.length = 0;
     this.#throwIfFailed();
     return this.#position;
+  }
+
+  #startWriteBack(): void {
+    this.#unsyncedBytes = 0;
+    this.#writeBack = this.#handle.datasync().then(
+      () => {
+        this.#writeBack = undefined;
+      },
+      (error: unknown) => {
+        this.#writeBack = undefined;
+        this.#failure ??= { error };
+      },
+    );
   }
 
   #throwIfFailed(): void {

@@ -140,8 +140,7 @@ export class ImageWriter {
     }
     const writer = new ImageWriter(absolute, temporaryPath, handle, header, metadataBytes, { ...options, key: options.key?.slice() });
     await writer.#write('write the header of', async () => {
-      await writer.#queue.push(header);
-      await writer.#queue.push(metadataBytes);
+      await writer.#queue.push([header, metadataBytes]);
     });
     return writer;
   }
@@ -210,8 +209,7 @@ export class ImageWriter {
       const tableOffset = await this.#queue.drain();
       const table = new TextEncoder().encode(serializeSectionTableV1(this.#sections));
       const trailer = encodeTrailerV1({ header: this.#header, metadata: this.#metadata, table }, tableOffset, this.#options.key);
-      await this.#queue.push(table);
-      await this.#queue.push(trailer);
+      await this.#queue.push([table, trailer]);
       const bytes = await this.#queue.drain();
       await this.#handle.sync();
       await this.#handle.close();
@@ -303,7 +301,7 @@ export class ImageWriter {
     const offset = await this.#queue.drain();
     const checksum = crc32(stored);
     const digest = toHex(sha256(stored));
-    await this.#queue.push(stored);
+    await this.#queue.push([stored]);
     await this.#queue.drain();
     this.#options.onProgress?.({ section: name, bytes: content.byteLength, total: content.byteLength });
     return { offset, storedLength: stored.byteLength, crc32: checksum, sha256: digest, compression: used };

@@ -1,14 +1,16 @@
-// Reading a memory section: every extent is read straight into the target (compressed extents
-// through a scratch buffer of at most one extent), several reads in flight on the thread pool while
-// the main thread checks the ones that landed. Each extent's CRC-32 and SHA-256 are checked as it
-// arrives; the SHA-256 chains to the authenticated index, so no unchecked byte is ever reported as
-// restored. On failure the target's content is unspecified: discard it.
+// Reading a memory section: the extents are resolved (parent extents to the ancestor image that
+// stores them), then read in groups: a run of uncompressed extents that follow each other in one
+// file is read with one readv straight into the target's pages; a compressed extent is read into a
+// scratch buffer, checked (CRC-32), decompressed on the thread pool and checked again (SHA-256)
+// before it is copied into the target. A few groups are in flight while the main thread checks the
+// ones that landed. The SHA-256 of each extent chains to the authenticated index, so no unchecked
+// byte is ever reported as restored; on failure the target's content is unspecified: discard it.
 
 import { crc32, crcHex, equalBytes, sha256, toHex } from '../checksum.js';
 import { decompress } from '../compression.js';
 import { ChecksumMismatchError, InvalidArgumentError } from '../errors.js';
 import type { MemorySection } from '../image-index.js';
-import { type ByteSource, readFresh } from '../source.js';
+import { type ByteSource, readFresh, readIntoMany } from '../source.js';
 import { type Extent, extentContentLength, extentLocation } from '../v1/extent-index.js';
 import { MAX_EXTENT_PAGES } from '../v1/layout.js';
 import { type MemorySource, memoryView } from './memory-view.js';
@@ -38,52 +40,90 @@ export interface ReadMemoryOptions {
   readonly onProgress?: (progress: { readonly bytes: number; readonly total: number }) => void;
 }
 
-// Extents in flight at once: enough to keep the thread pool's reads ahead of the main thread's hashing.
-const READ_WINDOW = 8;
+// Groups in flight at once, and the size of a run of uncompressed extents read with one readv.
+const READ_WINDOW = 2;
+const GROUP_BYTES = 4 << 20;
+const GROUP_EXTENTS = 256;
 
-function checkExtent(source: ByteSource, location: string, extent: Extent, stored: Uint8Array | undefined, content: Uint8Array): void {
-  const storedCrc = crc32(stored ?? content);
-  if (storedCrc !== extent.crc32) throw new ChecksumMismatchError(source.path, location, 'crc32', crcHex(extent.crc32), crcHex(storedCrc));
+function checkDigest(resolved: ResolvedExtent, content: Uint8Array): void {
   const digest = sha256(content);
-  if (!equalBytes(digest, extent.sha256)) throw new ChecksumMismatchError(source.path, location, 'sha256', toHex(extent.sha256), toHex(digest));
+  if (!equalBytes(digest, resolved.extent.sha256)) {
+    throw new ChecksumMismatchError(resolved.source.path, extentLocation(resolved.section, resolved.extent), 'sha256', toHex(resolved.extent.sha256), toHex(digest));
+  }
 }
 
 /** loadExtent reads one extent's content into `destination()` (called again after each await, for memories that may be replaced) and checks it. */
 export async function loadExtent(resolved: ResolvedExtent, contentLength: number, destination: () => Uint8Array): Promise<void> {
   const { source, extent } = resolved;
-  const location = extentLocation(resolved.section, extent);
   if (extent.compression === 'none') {
     await source.readInto(extent.storedOffset, destination());
-    checkExtent(source, location, extent, undefined, destination());
+    checkDigest(resolved, destination());
     return;
   }
+  const location = extentLocation(resolved.section, extent);
   const stored = await readFresh(source, extent.storedOffset, extent.storedLength);
-  if (crc32(stored) !== extent.crc32) throw new ChecksumMismatchError(source.path, location, 'crc32', crcHex(extent.crc32), crcHex(crc32(stored)));
+  const checksum = crc32(stored);
+  if (checksum !== extent.crc32) throw new ChecksumMismatchError(source.path, location, 'crc32', crcHex(extent.crc32), crcHex(checksum));
   const content = await decompress(extent.compression, stored, contentLength, { path: source.path, location });
-  checkExtent(source, location, extent, stored, content);
+  checkDigest(resolved, content);
   destination().set(content);
 }
 
-/** forEachExtent runs `load` on every extent, READ_WINDOW at a time, and settles only when none is in flight any more. */
-export async function forEachExtent(extents: readonly Extent[], load: (extent: Extent) => Promise<void>): Promise<void> {
-  const inFlight: Promise<void>[] = [];
+/** inFlight runs `jobs` READ_WINDOW at a time and settles only when none is running any more, with the first failure. */
+export async function inFlight<Job>(jobs: readonly Job[], run: (job: Job) => Promise<void>): Promise<void> {
+  const running: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
-  for (const extent of extents) {
-    const job = load(extent);
-    job.catch(() => {});
-    inFlight.push(job);
-    if (inFlight.length >= READ_WINDOW) {
+  for (const job of jobs) {
+    const promise = run(job);
+    promise.catch(() => {});
+    running.push(promise);
+    if (running.length >= READ_WINDOW) {
       try {
-        await inFlight.shift();
+        await running.shift();
       } catch (error) {
         failure = { error };
         break;
       }
     }
   }
-  const settled = await Promise.allSettled(inFlight);
+  const settled = await Promise.allSettled(running);
   if (failure !== undefined) throw failure.error;
   for (const result of settled) if (result.status === 'rejected') throw result.reason;
+}
+
+interface Placement {
+  readonly resolved: ResolvedExtent;
+  /** Where the content goes in the target, and its length. */
+  readonly start: number;
+  readonly length: number;
+}
+
+// Groups runs of uncompressed extents that are consecutive in one file; a compressed extent is a group alone.
+function groupPlacements(placements: readonly Placement[]): Placement[][] {
+  const groups: Placement[][] = [];
+  let current: Placement[] = [];
+  let currentBytes = 0;
+  for (const placement of placements) {
+    const { extent, source } = placement.resolved;
+    const last = current.at(-1)?.resolved;
+    const joins =
+      extent.compression === 'none' &&
+      last !== undefined &&
+      last.extent.compression === 'none' &&
+      last.source === source &&
+      last.extent.storedOffset + last.extent.storedLength === extent.storedOffset &&
+      currentBytes + placement.length <= GROUP_BYTES &&
+      current.length < GROUP_EXTENTS;
+    if (!joins && current.length > 0) {
+      groups.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(placement);
+    currentBytes += placement.length;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** readMemoryPlan restores a memory section into `target`, which must be at least the section's byte length. */
@@ -93,6 +133,10 @@ export async function readMemoryPlan(plan: ReadMemoryPlan, target: MemorySource,
   const available = memoryView(target, 'target').byteLength;
   if (available < byteLength) {
     throw new InvalidArgumentError('target', `memory section "${section.name}" needs ${byteLength} bytes but the target has ${available} (grow it first)`);
+  }
+  const placements: Placement[] = [];
+  for (const extent of extents) {
+    placements.push({ resolved: await plan.resolve(extent), start: extent.firstPage * pageSize, length: extentContentLength(extent, byteLength, pageSize) });
   }
   if (options.targetZeroed !== true) {
     // Pages the image does not store are zero: zero those of the target that are not, without
@@ -114,14 +158,22 @@ export async function readMemoryPlan(plan: ReadMemoryPlan, target: MemorySource,
       page = gapEnd;
     }
   }
-  const total = extents.reduce((sum, extent) => sum + extentContentLength(extent, byteLength, pageSize), 0);
+  const total = placements.reduce((sum, placement) => sum + placement.length, 0);
   let done = 0;
-  await forEachExtent(extents, async (extent) => {
-    const start = extent.firstPage * pageSize;
-    const length = extentContentLength(extent, byteLength, pageSize);
-    const destination = () => memoryView(target, 'target').subarray(start, start + length);
-    await loadExtent(await plan.resolve(extent), length, destination);
-    done += length;
+  const destination = (placement: Placement) => () => memoryView(target, 'target').subarray(placement.start, placement.start + placement.length);
+  await inFlight(groupPlacements(placements), async (group) => {
+    const first = group[0]!;
+    if (group.length === 1) {
+      await loadExtent(first.resolved, first.length, destination(first));
+    } else {
+      await readIntoMany(
+        first.resolved.source,
+        first.resolved.extent.storedOffset,
+        group.map((placement) => destination(placement)()),
+      );
+      for (const placement of group) checkDigest(placement.resolved, destination(placement)());
+    }
+    for (const placement of group) done += placement.length;
     options.onProgress?.({ bytes: done, total });
   });
 }

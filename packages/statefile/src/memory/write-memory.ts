@@ -1,11 +1,12 @@
 // Writing a memory section: the memory is cut into blocks of MAX_EXTENT_PAGES pages; within a
 // block, each run of non-zero pages is an extent. An extent is hashed (SHA-256) straight from the
 // caller's buffer, matched against the parent image's extent at the same page (an unchanged extent
-// becomes a reference), else compressed on the thread pool (kept uncompressed if that does not
-// shrink it) and queued for writing, the uncompressed case again straight from the caller's buffer.
+// becomes a reference), else compressed on the thread pool (unless a sample says it is random or
+// already compressed, and kept uncompressed if compressing does not shrink it) and queued for
+// writing, the uncompressed case again straight from the caller's buffer.
 
 import { crc32, equalBytes, sha256 } from '../checksum.js';
-import { type Compression, compress } from '../compression.js';
+import { type Compression, compress, looksIncompressible } from '../compression.js';
 import type { ParentLink } from '../image-index.js';
 import { type Extent, encodeExtentIndex } from '../v1/extent-index.js';
 import { MAX_EXTENT_PAGES, PAGE_SIZE } from '../v1/layout.js';
@@ -34,6 +35,17 @@ export interface WrittenMemory {
 
 type MutableExtent = { -readonly [Field in keyof Extent]: Extent[Field] };
 
+// Extents queued together are written with one writev: fewer system calls and thread-pool round
+// trips than one write per extent, without copying (the payloads are views of the caller's memory).
+const BATCH_BYTES = 4 << 20;
+const BATCH_EXTENTS = 256;
+
+interface Queued {
+  readonly extent: MutableExtent;
+  readonly content: Uint8Array;
+  readonly payload: Uint8Array | Promise<Uint8Array>;
+}
+
 /** writeMemoryExtents queues the extents of `view` and then its extent index; `view` must not change until the queue drains. */
 export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, options: WriteMemoryOptions): Promise<WrittenMemory> {
   const sectionOffset = await queue.drain();
@@ -42,10 +54,30 @@ export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, op
   const pages = Math.ceil(byteLength / PAGE_SIZE);
   const extents: MutableExtent[] = [];
   const pageEnd = (page: number): number => Math.min((page + 1) * PAGE_SIZE, byteLength);
+  let batch: Queued[] = [];
+  let batchBytes = 0;
 
-  const writeExtent = async (firstPage: number, pageCount: number): Promise<void> => {
-    const start = firstPage * PAGE_SIZE;
-    const content = view.subarray(start, pageEnd(firstPage + pageCount - 1));
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const queued = batch;
+    batch = [];
+    batchBytes = 0;
+    await queue.push(
+      queued.map((item) => item.payload),
+      (index, offset, stored) => {
+        const { extent, content } = queued[index]!;
+        const compressed = stored !== content;
+        extent.storedOffset = offset;
+        extent.storedLength = stored.byteLength;
+        extent.compression = compressed ? compression : 'none';
+        // An uncompressed extent's stored bytes are its content, which its SHA-256 covers.
+        extent.crc32 = compressed ? crc32(stored) : 0;
+      },
+    );
+  };
+
+  const addExtent = async (firstPage: number, pageCount: number): Promise<void> => {
+    const content = view.subarray(firstPage * PAGE_SIZE, pageEnd(firstPage + pageCount - 1));
     const digest = sha256(content);
     const inParent = parent?.byFirstPage.get(firstPage);
     if (inParent !== undefined && inParent.pageCount === pageCount && equalBytes(inParent.sha256, digest)) {
@@ -55,15 +87,12 @@ export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, op
     const extent: MutableExtent = { firstPage, pageCount, storage: 'inline', compression: 'none', storedOffset: 0, storedLength: 0, crc32: 0, sha256: digest };
     extents.push(extent);
     const payload =
-      compression === 'none'
+      compression === 'none' || looksIncompressible(content)
         ? content
         : compress(compression, content, compressionLevel).then((stored) => (stored.byteLength < content.byteLength ? stored : content));
-    await queue.push(payload, (offset, stored) => {
-      extent.storedOffset = offset;
-      extent.storedLength = stored.byteLength;
-      extent.compression = stored === content ? 'none' : compression;
-      extent.crc32 = crc32(stored);
-    });
+    batch.push({ extent, content, payload });
+    batchBytes += content.byteLength;
+    if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_EXTENTS) await flush();
   };
 
   for (let blockStart = 0; blockStart < pages; blockStart += MAX_EXTENT_PAGES) {
@@ -77,15 +106,16 @@ export async function writeMemoryExtents(queue: WriteQueue, view: Uint8Array, op
         }
         let runEnd = page + 1;
         while (runEnd < blockEnd && !isZeroRange(view, runEnd * PAGE_SIZE, pageEnd(runEnd))) runEnd++;
-        await writeExtent(page, runEnd - page);
+        await addExtent(page, runEnd - page);
         page = runEnd;
       }
     }
     onProgress?.(pageEnd(blockEnd - 1), byteLength);
   }
+  await flush();
   // The index needs every stored offset: wait for the extents to be placed.
   await queue.drain();
   const index = encodeExtentIndex(extents, sectionOffset);
-  await queue.push(index);
+  await queue.push([index]);
   return { extents, index };
 }

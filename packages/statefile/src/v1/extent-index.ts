@@ -17,7 +17,7 @@ export interface Extent {
   /** The file offset of the stored bytes (0 for a parent extent); the index stores it relative to the section, so sections can move. */
   readonly storedOffset: number;
   readonly storedLength: number;
-  /** CRC-32 of the stored bytes (0 for a parent extent). */
+  /** CRC-32 of the stored bytes of a compressed extent, checked before decompressing; 0 for an uncompressed or parent extent, whose SHA-256 covers its bytes. */
   readonly crc32: number;
   /** SHA-256 of the uncompressed content. */
   readonly sha256: Uint8Array;
@@ -85,6 +85,7 @@ export function parseExtentIndex(bytes: Uint8Array, section: MemorySection, path
     if (compression === 'none' ? storedLength !== contentLength : storedLength === 0 || storedLength >= contentLength) {
       corrupt(index, `${storedLength} stored bytes for ${contentLength} bytes of ${compression} content`);
     }
+    if (compression === 'none' && crc32 !== 0) corrupt(index, 'an uncompressed extent with a CRC-32 (its SHA-256 covers it)');
     nextStored += storedLength;
     if (nextStored > payloadEnd) corrupt(index, 'its stored bytes run into the extent index');
     const storedOffset = section.offset + nextStored - storedLength;
