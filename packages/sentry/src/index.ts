@@ -35,3 +35,9 @@ export {
 } from './syscalls/wasi/table.js';
 export type { DirectoryEntry, FileDescription, FileStat, IoDirection, Readiness } from './vfs/file-description.js';
 export { FileDescriptionDefaults } from './vfs/file-description-default.js';
+export { type KernelLoadContext, KernelStateV1, loadKernel, saveKernel } from './kernel/kernel.state.js';
+export { TaskStateV1 } from './kernel/task.state.js';
+export { FdTableStateV1 } from './kernel/fd-table.state.js';
+export type { DescriptionStateV1, InodeRefV1 } from './kernel/file-description.state.js';
+export { PipeStateV1 } from './kernel/pipe/pipe.state.js';
+export { TmpfsStateV1 } from './fsimpl/tmpfs/tmpfs.state.js';

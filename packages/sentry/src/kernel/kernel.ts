@@ -127,6 +127,8 @@ export class Kernel implements ProcSource {
   /** The rootfs lower layer, re-bound to a new bundle on restore. */
   readonly lowerLayer: LowerLayer | undefined;
   readonly bindMounts: HostFilesystem[] = [];
+  /** The mounts given in options, in order, each with its file system (for saving). */
+  readonly mountSpecs: { readonly spec: MountSpec; readonly filesystem: HostFilesystem | TmpfsFilesystem }[] = [];
   checkpoint: KernelCheckpointStatus = { state: 'none', count: 0 };
   /** The task whose syscall is running, set by the syscall layer (for /proc/self). */
   currentTask: Task | undefined;
@@ -184,6 +186,7 @@ export class Kernel implements ProcSource {
     if (spec.type === 'bind') {
       const filesystem = new HostFilesystem(spec.source, { dev: this.allocateDev(), readonly: spec.readonly ?? false });
       this.bindMounts.push(filesystem);
+      this.mountSpecs.push({ spec, filesystem });
       this.vfs.mount(target, filesystem.rootInode);
     } else {
       const filesystem = new TmpfsFilesystem({
@@ -192,6 +195,7 @@ export class Kernel implements ProcSource {
         now: () => this.clock.realtime(),
         limitBytes: spec.sizeBytes ?? this.limits.tmpfsBytes,
       });
+      this.mountSpecs.push({ spec, filesystem });
       this.vfs.mount(target, filesystem.root);
     }
   }
@@ -210,7 +214,7 @@ export class Kernel implements ProcSource {
     const task = new Task(this, this.nextTid++, [...options.args], env, options.cwd ?? '/');
     const stdio = options.stdio ?? [0, 1, 2];
     stdio.forEach((spec, fd) => {
-      const description = this.#stdioDescription(spec, fd === 0);
+      const description = this.stdioDescription(spec, fd === 0);
       const rights = description.filetype === Filetype.CHARACTER_DEVICE ? RightSets.CHARACTER_DEVICE_BASE : STDIO_RIGHTS;
       task.fdTable.insertAt(fd, { description, rightsBase: rights, rightsInheriting: 0n });
     });
@@ -239,7 +243,8 @@ export class Kernel implements ProcSource {
     if (this.currentTask === task) this.currentTask = undefined;
   }
 
-  #stdioDescription(spec: StdioSpec, input: boolean): FileDescription {
+  /** stdioDescription makes the description a StdioSpec stands for (a host fd, /dev/null, or the description itself). */
+  stdioDescription(spec: StdioSpec, input: boolean): FileDescription {
     if (spec === 'null') return this.dev.openDevice('null', { read: input, write: !input, truncate: false, flags: 0 });
     if (typeof spec === 'number') return input ? new HostInput(spec, 0n) : new HostOutput(spec, 0n);
     return spec;

@@ -12,11 +12,11 @@ export class DirectoryDescription extends FileDescriptionDefaults {
   readonly filetype = Filetype.DIRECTORY;
   readonly #location: DirectoryLocation;
   /** Inode number reported for `..`: the directory this one was opened through. */
-  readonly #parentIno: bigint;
-  constructor(location: DirectoryLocation, parent: DirectoryLocation, flags: number) {
+  readonly parentIno: bigint;
+  constructor(location: DirectoryLocation, parent: DirectoryLocation | bigint, flags: number) {
     super();
     this.#location = location;
-    this.#parentIno = parent.inode.ino;
+    this.parentIno = typeof parent === 'bigint' ? parent : parent.inode.ino;
     this.flags = flags;
   }
   override get location(): DirectoryLocation {
@@ -72,7 +72,7 @@ export class DirectoryDescription extends FileDescriptionDefaults {
     const inode = this.#location.inode;
     return [
       { name: '.', ino: inode.ino, filetype: Filetype.DIRECTORY },
-      { name: '..', ino: this.#parentIno, filetype: Filetype.DIRECTORY },
+      { name: '..', ino: this.parentIno, filetype: Filetype.DIRECTORY },
       ...inode.list(),
     ];
   }

@@ -62,15 +62,15 @@ export class DeviceDescription extends FileDescriptionDefaults {
   readonly device: DeviceNode;
   readonly #behaviour: DeviceBehaviour;
   readonly #random: (buffer: Uint8Array) => void;
-  readonly #readable: boolean;
-  readonly #writable: boolean;
+  readonly readable: boolean;
+  readonly writable: boolean;
   constructor(device: DeviceNode, behaviour: DeviceBehaviour, random: (buffer: Uint8Array) => void, intent: OpenIntent) {
     super();
     this.device = device;
     this.#behaviour = behaviour;
     this.#random = random;
-    this.#readable = intent.read;
-    this.#writable = intent.write;
+    this.readable = intent.read;
+    this.writable = intent.write;
     this.flags = intent.flags;
   }
   /** Implements FileDescription.stat. */
@@ -79,7 +79,7 @@ export class DeviceDescription extends FileDescriptionDefaults {
   }
   /** Implements FileDescription.read with the device's behaviour. */
   override read(buffers: readonly Uint8Array[]): number {
-    if (!this.#readable) throw sysError.badf('not open for reading');
+    if (!this.readable) throw sysError.badf('not open for reading');
     let total = 0;
     for (const buffer of buffers) {
       const count = this.#behaviour.read(buffer, this.#random);
@@ -94,7 +94,7 @@ export class DeviceDescription extends FileDescriptionDefaults {
   }
   /** Implements FileDescription.write with the device's behaviour. */
   override write(buffers: readonly Uint8Array[]): number {
-    if (!this.#writable) throw sysError.badf('not open for writing');
+    if (!this.writable) throw sysError.badf('not open for writing');
     let length = 0;
     for (const buffer of buffers) length += buffer.length;
     return this.#behaviour.write(length);

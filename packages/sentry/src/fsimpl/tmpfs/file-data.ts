@@ -93,7 +93,7 @@ export class FileData {
   }
 
   /** bytes returns the whole content as one array (for saving). */
-  bytes(): Uint8Array {
+  bytes(): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(this.#size);
     this.read(0, out);
     return out;

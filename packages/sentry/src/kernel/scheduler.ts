@@ -1,0 +1,266 @@
+// The scheduler: runs a sandbox's tasks cooperatively on the Node thread.
+//
+// A task runs for one time slice at a time: `runSlice(deadline)` returns when the task stops
+// at a safe point (the slice is over), blocks (it hands over a promise to wait for), or exits.
+// Between two slices the scheduler awaits `setImmediate`, so I/O callbacks, timers and the
+// control socket run while a guest computes. Blocked tasks are not polled: the promise they
+// gave wakes the loop. Because JavaScript outside a slice only runs when no guest code runs,
+// every task is at a safe point whenever a kill or a pause arrives from the event loop; a
+// kill from inside a slice (a syscall handler) asks the running task to stop at its next safe
+// point. The scheduler knows nothing of wasm or WASI: a task is anything with runSlice.
+
+/** SIGNALS are the Linux signal numbers the scheduler itself uses. */
+export const SIGNALS = { SIGKILL: 9, SIGTERM: 15, SIGXCPU: 24 } as const;
+
+/** ExitStatus is how a task ended: its exit code (128 + signal when killed by one). */
+export interface ExitStatus {
+  readonly code: number;
+  readonly signal?: number;
+}
+
+/** SliceResult is what a task reports at the end of a slice. */
+export type SliceResult =
+  | { readonly kind: 'yielded' }
+  | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string }
+  | { readonly kind: 'exited'; readonly status: ExitStatus };
+
+/** Schedulable is a task as the scheduler sees it. */
+export interface Schedulable {
+  /** runSlice runs the task until it stops at a safe point after `deadline` (performance.now() time), blocks, or exits. */
+  runSlice(deadline: number): SliceResult;
+  /** requestStop asks a task that is running right now to stop at its next safe point. */
+  requestStop(): void;
+}
+
+/** ScheduledState is where a scheduled task is. */
+export type ScheduledState = 'runnable' | 'running' | 'blocked' | 'exited';
+
+/** SchedulerOptions configure a scheduler. */
+export interface SchedulerOptions {
+  /** Length of a time slice in ms (default 5: a stop request waits at most about this long). */
+  readonly sliceMs?: number;
+  /** CPU time a task may use before it is killed with SIGXCPU, as with RLIMIT_CPU (default: unlimited). */
+  readonly cpuTimeLimitMs?: number;
+  /** The clock (performance.now by default). */
+  readonly now?: () => number;
+  /** How the loop lets the event loop run between slices (setImmediate by default). */
+  readonly yieldToEventLoop?: () => Promise<void>;
+  /** Told when a task's runSlice throws (a bug: it should report an exit); the task then ends with status 70, EX_SOFTWARE. */
+  readonly onError?: (tid: number, error: unknown) => void;
+}
+
+/** ScheduledTask is the scheduler's record of one task. */
+export class ScheduledTask {
+  readonly tid: number;
+  readonly task: Schedulable;
+  state: ScheduledState = 'runnable';
+  /** What a blocked task waits for ('read', 'poll', 'sleep'). */
+  blockedOn: string | undefined;
+  cpuTimeMs = 0;
+  status: ExitStatus | undefined;
+  /** A signal that will end the task at its next safe point. */
+  pendingSignal: number | undefined;
+  /** Resolves with the task's exit status. */
+  readonly exited: Promise<ExitStatus>;
+  /** @state nosave: settles `exited`. */
+  resolveExited!: (status: ExitStatus) => void;
+
+  constructor(tid: number, task: Schedulable) {
+    this.tid = tid;
+    this.task = task;
+    this.exited = new Promise((resolve) => {
+      this.resolveExited = resolve;
+    });
+  }
+}
+
+const DEFAULT_SLICE_MS = 5;
+/** Exit status of a task ended by a host-side failure (sysexits.h EX_SOFTWARE). */
+const EX_SOFTWARE = 70;
+
+/** Scheduler runs tasks in time slices on the current thread. */
+export class Scheduler {
+  private readonly sliceMs: number;
+  private readonly cpuTimeLimitMs: number;
+  private readonly now: () => number;
+  private readonly yieldToEventLoop: () => Promise<void>;
+  private readonly onError: (tid: number, error: unknown) => void;
+  private readonly tasksByTid = new Map<number, ScheduledTask>();
+  private readonly runQueue: ScheduledTask[] = [];
+  private running: ScheduledTask | undefined;
+  private pausedFlag = false;
+  private looping = false;
+  private wake: (() => void) | undefined;
+  private sliceDone: (() => void)[] = [];
+
+  constructor(options: SchedulerOptions = {}) {
+    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.cpuTimeLimitMs = options.cpuTimeLimitMs ?? Number.POSITIVE_INFINITY;
+    this.now = options.now ?? (() => performance.now());
+    this.yieldToEventLoop = options.yieldToEventLoop ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /** paused reports whether pause() is in effect. */
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  /** add schedules a task; it runs once the loop reaches it. */
+  add(tid: number, task: Schedulable): ScheduledTask {
+    const scheduled = new ScheduledTask(tid, task);
+    this.tasksByTid.set(tid, scheduled);
+    this.runQueue.push(scheduled);
+    this.ensureLoop();
+    return scheduled;
+  }
+
+  /** get returns the record of a task, exited ones included. */
+  get(tid: number): ScheduledTask | undefined {
+    return this.tasksByTid.get(tid);
+  }
+
+  /** list returns every task the scheduler has run, in tid order. */
+  list(): ScheduledTask[] {
+    return [...this.tasksByTid.values()].sort((a, b) => a.tid - b.tid);
+  }
+
+  /**
+   * kill ends a task with a signal at its next safe point: at once for a task that is not
+   * running, since it is already stopped at one. As in Linux, SIGKILL also ends a paused task;
+   * other signals wait for resume.
+   */
+  kill(tid: number, signal: number): void {
+    const scheduled = this.tasksByTid.get(tid);
+    if (!scheduled || scheduled.state === 'exited') return;
+    scheduled.pendingSignal ??= signal;
+    if (signal === SIGNALS.SIGKILL) scheduled.pendingSignal = signal;
+    if (scheduled.state === 'running') {
+      scheduled.task.requestStop();
+      return;
+    }
+    if (!this.pausedFlag || signal === SIGNALS.SIGKILL) this.finish(scheduled, signalStatus(scheduled.pendingSignal));
+  }
+
+  /** pause stops scheduling; it resolves once no task is running (every task is at a safe point). */
+  pause(): Promise<void> {
+    this.pausedFlag = true;
+    if (!this.running) return Promise.resolve();
+    this.running.task.requestStop();
+    return new Promise((resolve) => this.sliceDone.push(resolve));
+  }
+
+  /** resume continues scheduling after pause(); signals that arrived meanwhile take effect. */
+  resume(): void {
+    if (!this.pausedFlag) return;
+    this.pausedFlag = false;
+    for (const scheduled of this.tasksByTid.values()) {
+      if (scheduled.state !== 'exited' && scheduled.state !== 'running' && scheduled.pendingSignal !== undefined) {
+        this.finish(scheduled, signalStatus(scheduled.pendingSignal));
+      }
+    }
+    this.notify();
+  }
+
+  /** idle resolves when every task has exited. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.tasksByTid.values()].map((scheduled) => scheduled.exited));
+  }
+
+  private ensureLoop(): void {
+    if (this.looping) {
+      this.notify();
+      return;
+    }
+    this.looping = true;
+    void this.loop().finally(() => {
+      this.looping = false;
+    });
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private live(): boolean {
+    for (const scheduled of this.tasksByTid.values()) if (scheduled.state !== 'exited') return true;
+    return false;
+  }
+
+  private async loop(): Promise<void> {
+    // Never run guest code inside add() itself: callers finish their own setup first.
+    await this.yieldToEventLoop();
+    while (this.live()) {
+      const next = this.pausedFlag ? undefined : this.runQueue.shift();
+      if (!next) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      if (next.state !== 'runnable') continue;
+      this.runSlice(next);
+      const waiters = this.sliceDone;
+      this.sliceDone = [];
+      for (const resolve of waiters) resolve();
+      await this.yieldToEventLoop();
+    }
+  }
+
+  private runSlice(scheduled: ScheduledTask): void {
+    scheduled.state = 'running';
+    this.running = scheduled;
+    const started = this.now();
+    let result: SliceResult;
+    try {
+      result = scheduled.task.runSlice(started + this.sliceMs);
+    } catch (error) {
+      this.onError(scheduled.tid, error);
+      result = { kind: 'exited', status: { code: EX_SOFTWARE } };
+    }
+    scheduled.cpuTimeMs += this.now() - started;
+    this.running = undefined;
+    if (result.kind === 'exited') {
+      this.finish(scheduled, result.status);
+      return;
+    }
+    if (scheduled.cpuTimeMs > this.cpuTimeLimitMs) scheduled.pendingSignal ??= SIGNALS.SIGXCPU;
+    if (scheduled.pendingSignal !== undefined && (!this.pausedFlag || scheduled.pendingSignal === SIGNALS.SIGKILL)) {
+      this.finish(scheduled, signalStatus(scheduled.pendingSignal));
+      return;
+    }
+    if (result.kind === 'yielded') {
+      scheduled.state = 'runnable';
+      this.runQueue.push(scheduled);
+      return;
+    }
+    scheduled.state = 'blocked';
+    scheduled.blockedOn = result.reason;
+    // A rejected promise also means "try again": the call will report its own error.
+    const unblock = (): void => {
+      if (scheduled.state !== 'blocked') return;
+      scheduled.state = 'runnable';
+      scheduled.blockedOn = undefined;
+      this.runQueue.push(scheduled);
+      this.notify();
+    };
+    result.ready.then(unblock, unblock);
+  }
+
+  private finish(scheduled: ScheduledTask, status: ExitStatus): void {
+    if (scheduled.state === 'exited') return;
+    scheduled.state = 'exited';
+    scheduled.blockedOn = undefined;
+    scheduled.status = status;
+    const queued = this.runQueue.indexOf(scheduled);
+    if (queued !== -1) this.runQueue.splice(queued, 1);
+    scheduled.resolveExited(status);
+    this.notify();
+  }
+}
+
+function signalStatus(signal: number): ExitStatus {
+  return { code: 128 + signal, signal };
+}
