@@ -41,3 +41,4 @@ export { FdTableStateV1 } from './kernel/fd-table.state.js';
 export type { DescriptionStateV1, InodeRefV1 } from './kernel/file-description.state.js';
 export { PipeStateV1 } from './kernel/pipe/pipe.state.js';
 export { TmpfsStateV1 } from './fsimpl/tmpfs/tmpfs.state.js';
+export { cpuInfoFor } from './kernel/cpuinfo.js';
