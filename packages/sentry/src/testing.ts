@@ -157,8 +157,7 @@ export function runWasiDirect(module: WebAssemblyModuleLike, task: Task): Direct
       }
     };
   }
-  const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-  const instance = new wasm.Instance(module, { [WASI_MODULE]: wrapped });
+  const instance = new (webAssembly().Instance)(module, { [WASI_MODULE]: wrapped });
   memory = instance.exports.memory as { buffer: ArrayBufferLike };
   let exitCode = 0;
   try {
@@ -175,6 +174,13 @@ export function runWasiDirect(module: WebAssemblyModuleLike, task: Task): Direct
 /** WebAssemblyModuleLike is a compiled WebAssembly.Module. */
 export type WebAssemblyModuleLike = object;
 
-interface WebAssemblyApi {
+/** WebAssemblyApi is the part of the global WebAssembly namespace the harnesses use (typed here, as the package's lib settings do not declare it). */
+export interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => WebAssemblyModuleLike;
   Instance: new (module: WebAssemblyModuleLike, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** webAssembly returns the global WebAssembly namespace. */
+export function webAssembly(): WebAssemblyApi {
+  return (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 }

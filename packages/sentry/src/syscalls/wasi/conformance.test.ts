@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { WASI } from 'node:wasi';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTestKernel, newTmpfsRoot, runWasiDirect } from '../../testing.js';
+import { createTestKernel, newTmpfsRoot, runWasiDirect, type WebAssemblyModuleLike, webAssembly } from '../../testing.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const conformance = path.resolve(here, '../../../test/conformance');
@@ -64,7 +64,7 @@ function argv(testCase: ConformanceCase, preopenName: string): string[] {
   return [`${testCase.name}.wasm`, preopenName, ...(testCase.args ?? [])];
 }
 
-function runSentry(testCase: ConformanceCase, module: WebAssembly.Module): Outcome {
+function runSentry(testCase: ConformanceCase, module: WebAssemblyModuleLike): Outcome {
   const scratch = newTmpfsRoot();
   const harness =
     testCase.preopen === 'sandbox'
@@ -81,7 +81,7 @@ function runSentry(testCase: ConformanceCase, module: WebAssembly.Module): Outco
   }
 }
 
-function runNode(testCase: ConformanceCase, module: WebAssembly.Module): Outcome {
+function runNode(testCase: ConformanceCase, module: WebAssemblyModuleLike): Outcome {
   const scratch = newTmpfsRoot();
   const output = path.join(scratch.path, '..', `${path.basename(scratch.path)}.stdout`);
   const stdout = fs.openSync(output, 'w+');
@@ -97,8 +97,8 @@ function runNode(testCase: ConformanceCase, module: WebAssembly.Module): Outcome
       stdout,
       stderr: stdout,
     });
-    const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
-    const exitCode = wasi.start(instance);
+    const instance = new (webAssembly().Instance)(module, wasi.getImportObject());
+    const exitCode = wasi.start(instance as Parameters<WASI['start']>[0]);
     return { exitCode, stdout: fs.readFileSync(output, 'utf8') };
   } finally {
     fs.closeSync(stdout);
@@ -113,7 +113,7 @@ const Conformance = suite('Conformance');
 for (const testCase of CASES) {
   const file = path.join(conformance, 'wasm', `${testCase.name}.wasm`);
   Conformance(`${testCase.name} passes under the sentry`, () => {
-    const module = new WebAssembly.Module(fs.readFileSync(file));
+    const module = new (webAssembly().Module)(fs.readFileSync(file));
     const sentry = runSentry(testCase, module);
     const failed = sentry.stdout.split('\n').filter((line) => line.startsWith('FAIL'));
     assert.equal(failed, [], `${testCase.name}: failing checks under the sentry`);
