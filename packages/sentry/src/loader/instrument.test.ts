@@ -1,0 +1,132 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { WASI_COMMAND_TAIL, wat } from '../../test/machine/wat.js';
+import type { Binaryen } from './binaryen-api.js';
+import { UnsupportedFeatureError } from './errors.js';
+import { type InstrumentMode, instrumentModule } from './instrument.js';
+import { INSTRUMENTED_ABI } from './instrumented-abi.js';
+
+/**
+ * A module with one function per role: `io` reaches fd_write, `pure` only loops, `viaTable`
+ * reaches `io` through the table (same signature), `otherTable` makes an indirect call of a
+ * signature no I/O function has, and `rec` is recursive without a loop.
+ */
+const ROLES = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (type $unary (func (param i32) (result i32)))
+  (type $nullary (func))
+  (memory (export "memory") 2 100)
+  (global $sp (mut i32) (i32.const 4096))
+  (global $constant i32 (i32.const 7))
+  (table 2 2 funcref)
+  (elem (i32.const 0) $io $quiet)
+  (func $io (param i32) (result i32) (call $fd_write (local.get 0) (i32.const 0) (i32.const 0) (i32.const 0)))
+  (func $quiet)
+  (func $pure (param i32) (result i32)
+    (loop $again (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $again (local.get 0)))
+    (local.get 0))
+  (func $viaTable (param i32) (result i32) (call_indirect (type $unary) (local.get 0) (i32.const 0)))
+  (func $otherTable (call_indirect (type $nullary) (i32.const 1)))
+  (func $rec (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
+  (func (export "_start")
+    (drop (call $viaTable (i32.const 1)))
+    (drop (call $pure (i32.const 3)))
+    (call $otherTable)
+    (drop (call $rec (i32.const 2)))
+    (global.set $sp (i32.const 8))))`;
+
+async function instrumentRoles(mode: InstrumentMode) {
+  return instrumentModule(await wat(ROLES), { program: 'roles.wasm', mode });
+}
+
+async function text(bytes: Uint8Array): Promise<string> {
+  const binaryen = (await import('binaryen')).default as unknown as Binaryen;
+  const module = binaryen.readBinary(bytes, binaryen.Features.All);
+  try {
+    return module.emitText();
+  } finally {
+    module.dispose();
+  }
+}
+
+const Instrument = suite('instrumentModule');
+
+Instrument('safepoint mode asyncifies only the functions that can reach an import', async () => {
+  const { info } = await instrumentRoles('safepoint');
+  // _start, viaTable (indirect, signature of io) and io; not pure, quiet, otherTable, rec.
+  assert.is(info.stats.asyncifiedFunctions, 3, `asyncified ${info.stats.asyncifiedFunctions} functions, want 3`);
+  assert.is(info.stats.preemptionChecks, 0);
+  assert.is(info.stats.functions, 7);
+});
+
+Instrument('anywhere mode adds checks at loops and recursive entries, and asyncifies their callers', async () => {
+  const { bytes, info } = await instrumentRoles('anywhere');
+  assert.is(info.stats.loops, 1);
+  assert.is(info.stats.recursiveFunctions, 1);
+  assert.is(info.stats.preemptionChecks, 2);
+  // Now pure and rec can stop too: _start, viaTable, io, pure, rec.
+  assert.is(info.stats.asyncifiedFunctions, 5, `asyncified ${info.stats.asyncifiedFunctions} functions, want 5`);
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((entry) => `${entry.module}.${entry.name}:${entry.kind}`);
+  assert.ok(imports.includes('stasis.preempt:function'), `imports ${imports.join(' ')}`);
+});
+
+Instrument('safepoint mode adds no preemption import or counter', async () => {
+  const { bytes } = await instrumentRoles('safepoint');
+  const module = new WebAssembly.Module(bytes);
+  assert.not.ok(WebAssembly.Module.imports(module).some((entry) => entry.name === INSTRUMENTED_ABI.preemptImport));
+  assert.not.ok(WebAssembly.Module.exports(module).some((entry) => entry.name === INSTRUMENTED_ABI.counterExport));
+});
+
+Instrument('exports mutable globals, imports the memory with its limits, and exports Asyncify controls', async () => {
+  const { bytes, info } = await instrumentRoles('anywhere');
+  const module = new WebAssembly.Module(bytes);
+  const exports = WebAssembly.Module.exports(module).map((entry) => entry.name);
+  assert.equal(info.globals, [`${INSTRUMENTED_ABI.globalExportPrefix}0`], 'only the mutable global is saved');
+  for (const name of [...info.globals, INSTRUMENTED_ABI.counterExport, INSTRUMENTED_ABI.startUnwind, INSTRUMENTED_ABI.stopRewind, '_start']) {
+    assert.ok(exports.includes(name), `export ${name} missing from ${exports.join(' ')}`);
+  }
+  assert.equal(info.memory, { minimum: 2, maximum: 100 });
+  assert.match(await text(bytes), /\(import "stasis" "memory" \(memory \$\S+ 2 100\)\)/);
+});
+
+Instrument('is deterministic: the same input gives the same bytes', async () => {
+  const first = await instrumentRoles('anywhere');
+  const second = await instrumentRoles('anywhere');
+  assert.is(first.info.hash, second.info.hash);
+});
+
+Instrument('refuses what Asyncify cannot unwind, naming the feature', async () => {
+  const cases: [string, string][] = [
+    ['(func $f (return_call $f))', 'tail calls'],
+    ['(tag $oops) (func $f (throw $oops))', 'exception handling'],
+    ['(func $f (drop (i32.atomic.load (i32.const 0))))', 'threads (atomics)'],
+    ['(table $t 1 funcref) (func $f (table.set $t (i32.const 0) (ref.null func)))', 'table mutation'],
+  ];
+  for (const [body, feature] of cases) {
+    try {
+      await instrumentModule(await wat(`(module ${body} ${WASI_COMMAND_TAIL})`), { program: 'x.wasm', mode: 'safepoint' });
+      assert.unreachable(`${feature} should be refused`);
+    } catch (error) {
+      assert.instance(error, UnsupportedFeatureError, body);
+      assert.is((error as UnsupportedFeatureError).feature, feature);
+      assert.match((error as Error).message, /^x\.wasm needs /);
+    }
+  }
+});
+
+Instrument('falls back to index names when function names cannot go in a pass argument', async () => {
+  const binaryen = (await import('binaryen')).default as unknown as Binaryen;
+  const module = binaryen.readBinary(await wat(ROLES), binaryen.Features.All);
+  // Give a function a name with a comma and a space (C++ demangled names look like this).
+  const renamed = module.emitText().replaceAll('$viaTable', '$"via,Table (int)"');
+  module.dispose();
+  const parsed = (binaryen as unknown as { parseText(text: string): typeof module }).parseText(renamed);
+  binaryen.setDebugInfo(true);
+  const bytes = parsed.emitBinary();
+  parsed.dispose();
+  const { info } = await instrumentModule(bytes, { program: 'names.wasm', mode: 'safepoint' });
+  assert.is(info.stats.asyncifiedFunctions, 3);
+});
+
+Instrument.run();

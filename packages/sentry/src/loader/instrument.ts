@@ -1,0 +1,279 @@
+// The instrumenter: turns a validated WASI command into a module the machine can stop and
+// resume. Done once per (module, mode) and cached (cache.ts). Steps, all in one Binaryen
+// session:
+//
+//  1. Scan every function (function-scan.ts) and refuse what Asyncify cannot unwind.
+//  2. anywhere mode: insert a preemption check at every loop header and at the entry of every
+//     function on a call cycle, so any execution that runs long passes a check. A check is
+//     `counter -= 1; if (counter <= 0) stasis.preempt()`: a global decrement in the common
+//     case; the clock is read only inside the preempt import.
+//  3. Compute the functions that can be on the stack when an unwind starts: the callers,
+//     transitively, of the WASI imports and of preempt, resolving indirect calls by signature
+//     (call-graph.ts). Only those are given to Asyncify (asyncify-onlylist): by default Asyncify
+//     assumes every indirect call can unwind, which instruments nearly all of a program like
+//     SQLite.
+//  4. Export every mutable global (wasm-ld exports none, not even __stack_pointer), and turn
+//     the memory into an import so the machine can cap its growth and restore it.
+//  5. Run Asyncify, then emit.
+import { createHash } from 'node:crypto';
+import type { Binaryen, BinaryenModule } from './binaryen-api.js';
+import { CallGraph } from './call-graph.js';
+import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
+import { scanModule, signatureKey } from './function-scan.js';
+import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
+import { SectionId, readSections } from './wasm-binary.js';
+
+/** InstrumentMode: `anywhere` can stop a task at any moment (preemption points); `safepoint` only at syscalls, and runs faster. */
+export type InstrumentMode = 'anywhere' | 'safepoint';
+
+/** InstrumentOptions configure one instrumentation. */
+export interface InstrumentOptions {
+  /** The program as the user named it, for messages. */
+  readonly program: string;
+  readonly mode: InstrumentMode;
+  /** Binaryen optimization level for the code Asyncify rewrites (0-2; default 1). */
+  readonly optimizeLevel?: number;
+}
+
+/** InstrumentStats report what instrumentation did and cost. */
+export interface InstrumentStats {
+  readonly milliseconds: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  readonly functions: number;
+  /** Functions Asyncify instruments (those that can be on the stack during an unwind). */
+  readonly asyncifiedFunctions: number;
+  readonly loops: number;
+  readonly recursiveFunctions: number;
+  readonly preemptionChecks: number;
+}
+
+/** InstrumentedModuleInfo describes an instrumented module; it is stored beside the bytes in the cache. */
+export interface InstrumentedModuleInfo {
+  readonly instrumenterVersion: number;
+  readonly mode: InstrumentMode;
+  /** sha256 (hex) of the original module bytes. */
+  readonly sourceHash: string;
+  /** sha256 (hex) of the instrumented bytes: a checkpoint records it, a restore checks it. */
+  readonly hash: string;
+  /** Limits the module declares for its memory, in 64 KiB pages. */
+  readonly memory: { readonly minimum: number; readonly maximum?: number };
+  /** Export names of the module's mutable globals, in global index order. */
+  readonly globals: readonly string[];
+  readonly stats: InstrumentStats;
+}
+
+/** InstrumentedModule is an instrumented module's bytes and description. */
+export interface InstrumentedModule {
+  readonly bytes: Uint8Array;
+  readonly info: InstrumentedModuleInfo;
+}
+
+/** Features Node 20's V8 runs that Binaryen may keep or use in its output. */
+function outputFeatures(binaryen: Binaryen): number {
+  const F = binaryen.Features;
+  return F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.SignExt | F.ReferenceTypes | F.Multivalue | F.BulkMemoryOpt;
+}
+
+/** Initial and reset value of the preemption counter (the preempt import adapts it at run time). */
+const INITIAL_COUNTER = 10_000;
+
+const SAFE_NAME = /^[A-Za-z0-9_.$]+$/;
+
+/** sha256Hex hashes bytes to lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+let binaryenPromise: Promise<Binaryen> | undefined;
+
+/** loadBinaryen imports binaryen.js once, on first need (it takes most of a second). */
+function loadBinaryen(): Promise<Binaryen> {
+  binaryenPromise ??= import('binaryen').then((namespace) => namespace.default as unknown as Binaryen);
+  return binaryenPromise;
+}
+
+/** instrumentModule instruments a validated module for the given mode. */
+export async function instrumentModule(source: Uint8Array, options: InstrumentOptions): Promise<InstrumentedModule> {
+  const binaryen = await loadBinaryen();
+  const started = performance.now();
+  let input = source;
+  let module = binaryen.readBinary(input, binaryen.Features.All);
+  if (!allFunctionNamesSafe(binaryen, module)) {
+    // Asyncify's only-list names functions in a comma-separated list; names from a name
+    // section can contain anything, so fall back to Binaryen's index names.
+    module.dispose();
+    input = withoutNameSection(source);
+    module = binaryen.readBinary(input, binaryen.Features.All);
+  }
+  try {
+    return transform(binaryen, module, source, options, started);
+  } finally {
+    module.dispose();
+    binaryen.clearPassArguments();
+  }
+}
+
+function transform(binaryen: Binaryen, module: BinaryenModule, source: Uint8Array, options: InstrumentOptions, started: number): InstrumentedModule {
+  const { program, mode } = options;
+  const scan = scanModule(binaryen, module);
+  if ('feature' in scan) throw new UnsupportedFeatureError(program, scan.feature, scan.detail);
+
+  const graph = new CallGraph();
+  const functionImports: string[] = [];
+  const asyncImports: string[] = [];
+  const signatureOf = new Map<string, string>();
+  for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+    graph.node(info.name);
+    signatureOf.set(info.name, signatureKey(info.params, info.results));
+    if (info.module) {
+      functionImports.push(info.name);
+      // Every WASI import may stop the task: it may block, and a pause or a checkpoint is
+      // taken at the next import call (see machine.ts).
+      asyncImports.push(`${info.module}.${info.base}`);
+    }
+  }
+  const tableTargets = new Map<string, Set<string>>();
+  const addTableTarget = (name: string): void => {
+    const signature = signatureOf.get(name);
+    if (signature === undefined) return;
+    let targets = tableTargets.get(signature);
+    if (!targets) tableTargets.set(signature, (targets = new Set()));
+    targets.add(name);
+  };
+  for (let index = 0, count = module.getNumElementSegments(); index < count; index++) {
+    for (const name of binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(index)).data) addTableTarget(name);
+  }
+  for (const name of scan.referencedFunctions) addTableTarget(name);
+  for (const facts of scan.functions) {
+    for (const callee of facts.directCallees) graph.addEdge(facts.name, callee);
+    for (const signature of facts.indirectSignatures) {
+      for (const callee of tableTargets.get(signature) ?? []) graph.addEdge(facts.name, callee);
+    }
+  }
+
+  let recursiveCount = 0;
+  let loopCount = 0;
+  let checks = 0;
+  const unwindRoots = [...functionImports];
+  if (mode === 'anywhere') {
+    const recursive = graph.recursiveFunctions();
+    recursiveCount = recursive.size;
+    const preempt = addPreemption(binaryen, module);
+    unwindRoots.push(preempt.name);
+    asyncImports.push(`${INSTRUMENTED_ABI.importModule}.${INSTRUMENTED_ABI.preemptImport}`);
+    for (const facts of scan.functions) {
+      loopCount += facts.loops.length;
+      for (const loop of facts.loops) {
+        const body = binaryen.Loop.getBody(loop);
+        binaryen.Loop.setBody(loop, module.block(null, [...preempt.check(), body], binaryen.getExpressionType(body)));
+        checks++;
+      }
+      if (recursive.has(facts.name)) {
+        const handle = module.getFunction(facts.name);
+        const body = binaryen.Function.getBody(handle);
+        binaryen.Function.setBody(handle, module.block(null, [...preempt.check(), body], binaryen.Function.getResults(handle)));
+        checks++;
+      }
+      if (facts.loops.length > 0 || recursive.has(facts.name)) graph.addEdge(facts.name, preempt.name);
+    }
+  } else {
+    for (const facts of scan.functions) loopCount += facts.loops.length;
+  }
+
+  const imported = new Set(functionImports);
+  const asyncified = [...graph.callersOf(unwindRoots)].filter((name) => !imported.has(name) && name !== INSTRUMENTED_PREEMPT_NAME);
+  const globals = exportMutableGlobals(binaryen, module, program);
+  const memoryInfo = module.getMemoryInfo();
+  module.addMemoryImport('0', INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.memoryImport, false);
+  module.setFeatures(outputFeatures(binaryen));
+
+  binaryen.setPassArgument('asyncify-imports', asyncImports.join(','));
+  // An empty only-list means "no list" to Asyncify; a module with nothing to instrument
+  // still gets a harmless entry so that Asyncify does not fall back to instrumenting all.
+  binaryen.setPassArgument('asyncify-onlylist', asyncified.length > 0 ? asyncified.join(',') : INSTRUMENTED_ABI.entry);
+  binaryen.setOptimizeLevel(options.optimizeLevel ?? 1);
+  binaryen.setShrinkLevel(0);
+  binaryen.setDebugInfo(true);
+  try {
+    module.runPasses(['asyncify']);
+  } catch (cause) {
+    throw new InstrumentationError(program, cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+  const bytes = module.emitBinary();
+  if (!WebAssembly.validate(bytes)) throw new InstrumentationError(program, 'Binaryen produced a module V8 rejects');
+  const memory = { minimum: memoryInfo.initial, ...(memoryInfo.max !== undefined ? { maximum: memoryInfo.max } : {}) };
+  return {
+    bytes,
+    info: {
+      instrumenterVersion: INSTRUMENTER_VERSION,
+      mode,
+      sourceHash: sha256Hex(source),
+      hash: sha256Hex(bytes),
+      memory,
+      globals,
+      stats: {
+        milliseconds: Math.round(performance.now() - started),
+        inputBytes: source.length,
+        outputBytes: bytes.length,
+        functions: scan.functions.length,
+        asyncifiedFunctions: asyncified.length,
+        loops: loopCount,
+        recursiveFunctions: recursiveCount,
+        preemptionChecks: checks,
+      },
+    },
+  };
+}
+
+/** Internal Binaryen names of what addPreemption adds. */
+const INSTRUMENTED_PREEMPT_NAME = 'stasis$preempt';
+const INSTRUMENTED_COUNTER_NAME = 'stasis$preempt_counter';
+
+function addPreemption(binaryen: Binaryen, module: BinaryenModule): { name: string; check: () => number[] } {
+  module.addFunctionImport(INSTRUMENTED_PREEMPT_NAME, INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.preemptImport, binaryen.none, binaryen.none);
+  module.addGlobal(INSTRUMENTED_COUNTER_NAME, binaryen.i32, true, module.i32.const(INITIAL_COUNTER));
+  module.addGlobalExport(INSTRUMENTED_COUNTER_NAME, INSTRUMENTED_ABI.counterExport);
+  const check = (): number[] => [
+    module.global.set(INSTRUMENTED_COUNTER_NAME, module.i32.sub(module.global.get(INSTRUMENTED_COUNTER_NAME, binaryen.i32), module.i32.const(1))),
+    module.if(
+      module.i32.le_s(module.global.get(INSTRUMENTED_COUNTER_NAME, binaryen.i32), module.i32.const(0)),
+      module.call(INSTRUMENTED_PREEMPT_NAME, [], binaryen.none),
+    ),
+  ];
+  return { name: INSTRUMENTED_PREEMPT_NAME, check };
+}
+
+function exportMutableGlobals(binaryen: Binaryen, module: BinaryenModule, program: string): string[] {
+  const names: string[] = [];
+  const scalar = new Set([binaryen.i32, binaryen.i64, binaryen.f32, binaryen.f64]);
+  for (let index = 0, count = module.getNumGlobals(); index < count; index++) {
+    const info = binaryen.getGlobalInfo(module.getGlobalByIndex(index));
+    if (!info.mutable || info.module || info.name === INSTRUMENTED_COUNTER_NAME) continue;
+    if (!scalar.has(info.type)) {
+      throw new UnsupportedFeatureError(program, 'a mutable reference or vector global', `global ${info.name} could not be saved in a checkpoint`);
+    }
+    const exportName = `${INSTRUMENTED_ABI.globalExportPrefix}${index}`;
+    module.addGlobalExport(info.name, exportName);
+    names.push(exportName);
+  }
+  return names;
+}
+
+function allFunctionNamesSafe(binaryen: Binaryen, module: BinaryenModule): boolean {
+  for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
+    if (!SAFE_NAME.test(binaryen.getFunctionInfo(module.getFunctionByIndex(index)).name)) return false;
+  }
+  return true;
+}
+
+/** withoutNameSection returns the module bytes without the `name` custom section. */
+function withoutNameSection(bytes: Uint8Array): Uint8Array {
+  const name = readSections(bytes).find((section) => section.id === SectionId.CUSTOM && section.name === 'name');
+  if (!name) return bytes;
+  const out = new Uint8Array(bytes.length - (name.end - name.headerStart));
+  out.set(bytes.subarray(0, name.headerStart), 0);
+  out.set(bytes.subarray(name.end), name.headerStart);
+  return out;
+}

@@ -1,0 +1,27 @@
+// The contract between an instrumented module and the machine that runs it: the names the
+// instrumenter adds and the machine looks up. One place, so the two cannot drift apart.
+
+/** INSTRUMENTED_ABI names the imports and exports the instrumenter adds to a module. */
+export const INSTRUMENTED_ABI = {
+  /** Import module of everything stasis adds. */
+  importModule: 'stasis',
+  /** `stasis.preempt: () -> ()`, called when the preemption counter reaches zero (anywhere mode). */
+  preemptImport: 'preempt',
+  /** `stasis.memory`: the module's linear memory, supplied by the machine so it can cap and restore it. */
+  memoryImport: 'memory',
+  /** Exported mutable i32: preemption checks decrement it and call preempt when it reaches zero. */
+  counterExport: 'stasis:preempt_counter',
+  /** Prefix of the exports of the module's own mutable globals (`stasis:global:<index>`), saved in checkpoints. */
+  globalExportPrefix: 'stasis:global:',
+  /** Asyncify's control functions (Binaryen src/passes/Asyncify.cpp). */
+  startUnwind: 'asyncify_start_unwind',
+  stopUnwind: 'asyncify_stop_unwind',
+  startRewind: 'asyncify_start_rewind',
+  stopRewind: 'asyncify_stop_rewind',
+  getState: 'asyncify_get_state',
+  /** The WASI command entry point. */
+  entry: '_start',
+} as const;
+
+/** INSTRUMENTER_VERSION changes whenever the transformation changes, so cached outputs are not reused. */
+export const INSTRUMENTER_VERSION = 1;
