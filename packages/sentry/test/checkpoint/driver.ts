@@ -10,7 +10,7 @@
 // `stasis checkpoint` ends a container; a leave-running one waits for the guest to exit.
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { Sandbox, type SandboxOptions } from '../../src/index.js';
-import { parseDriverRequest, type DriverReport, type DriverRequest } from './protocol.js';
+import { type CheckpointingEvent, type DriverReport, type DriverRequest, parseDriverRequest } from './protocol.js';
 
 const POLL_MS = 1;
 
@@ -74,7 +74,18 @@ async function drive(request: DriverRequest): Promise<DriverReport> {
     // moment the checkpoint captures the tasks.
     const stdoutBytes = fstatSync(stdout).size;
     const stderrBytes = fstatSync(stderr).size;
-    const { imagePath, leaveRunning, parent, compression, key } = request.checkpoint;
+    const { imagePath, leaveRunning, parent, compression, key, expectFailure } = request.checkpoint;
+    const event: CheckpointingEvent = { event: 'checkpointing', stdoutBytes, stderrBytes };
+    writeSync(1, `${JSON.stringify(event)}\n`);
+    if (expectFailure) {
+      try {
+        await sandbox.checkpoint({ imagePath, leaveRunning, parent, compression, key: hexKey(key) });
+      } catch (error) {
+        const failed = { name: (error as Error).name, message: (error as Error).message, systemCode: (error as { systemCode?: string }).systemCode };
+        return { outcome: 'exited', ...(await exited), checkpoint: { failed } };
+      }
+      throw new Error('the checkpoint was expected to fail but succeeded');
+    }
     const result = await sandbox.checkpoint({ imagePath, leaveRunning, parent, compression, key: hexKey(key) });
     const taken = { imagePath, bytes: result.bytes, ms: result.ms, stdoutBytes, stderrBytes };
     if (!leaveRunning) return { outcome: 'checkpointed', checkpoint: taken };

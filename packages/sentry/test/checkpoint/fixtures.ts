@@ -57,13 +57,17 @@ export const CHECKPOINT_FIXTURES = {
   recursion: simple('recursion', program('recursion'), ['recursion', '4000', '6']),
   /** Memory grows to ~48 MiB: restore brings back memory of the grown size. */
   grow: simple('grow', program('grow'), ['grow', '24', '2']),
-  /** The SQLite shell building and querying a database in memory. */
+  /** The SQLite shell building and querying a database in memory, its SQL read from the rootfs. */
   sqlite: {
     name: 'sqlite',
-    prepare: async () => ({
-      recipe: { module: join(CORPUS, 'sqlite3.wasm'), args: ['sqlite3', ':memory:'], env: ['HOME=/'] },
-      stdin: join(INPUT, 'sqlite-work.sql'),
-    }),
+    async prepare(workspace) {
+      const root = await rootfs(workspace, 'input');
+      await cp(join(INPUT, 'sqlite-work.sql'), join(root, 'input/sqlite-work.sql'));
+      return {
+        recipe: { module: join(CORPUS, 'sqlite3.wasm'), args: ['sqlite3', ':memory:', '.read /input/sqlite-work.sql'], env: ['HOME=/'], rootfs: root },
+        restore: { rootfs: root },
+      };
+    },
   },
   /** QuickJS running a script read from the rootfs. */
   qjs: {

@@ -1,12 +1,20 @@
 // The differential harness: runs a fixture uninterrupted, then again as a chain of driver
 // processes (run, checkpoint, restore in a new process, checkpoint again...), and compares the
 // concatenated stdout and stderr and the exit code byte for byte.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CheckpointTrigger, type DriverReport, type DriverRequest, parseDriverReport, type SandboxRecipe, type TakenCheckpoint } from './protocol.js';
+import {
+  type CheckpointingEvent,
+  type CheckpointTrigger,
+  type DriverReport,
+  type DriverRequest,
+  parseDriverReport,
+  type SandboxRecipe,
+  type TakenCheckpoint,
+} from './protocol.js';
 
 /** PACKAGE_ROOT is packages/sentry. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -87,9 +95,9 @@ export function runDriver(request: DriverRequest, timeoutMs = 120_000): Promise<
   });
 }
 
-/** cacheDirectory is the instrumented-module cache the drivers share (instrumenting SQLite takes seconds: do it once). */
-export function cacheDirectory(): string | undefined {
-  return process.env.STASIS_CACHE_DIR;
+/** cacheDirectory is the instrumented-module cache the drivers share (instrumenting SQLite takes seconds: do it once); git-ignored, shared with the machine tests. */
+export function cacheDirectory(): string {
+  return process.env.STASIS_CACHE_DIR ?? join(PACKAGE_ROOT, '.cache', 'test');
 }
 
 /** runUninterrupted runs a fixture start to end in one process. */
@@ -121,7 +129,7 @@ export async function runChain(fixture: Fixture, workspace: Workspace, hops: rea
       stdout,
       stderr,
       ...(prepared.stdin === undefined ? {} : { stdin: prepared.stdin }),
-      ...(cacheDirectory() === undefined ? {} : { cacheDir: cacheDirectory() }),
+      cacheDir: cacheDirectory(),
       ...(trigger === undefined
         ? {}
         : {
@@ -153,4 +161,70 @@ export function describeDifference(what: string, got: Buffer, want: Buffer): str
   while (at < got.length && at < want.length && got[at] === want[at]) at++;
   const excerpt = (bytes: Buffer) => JSON.stringify(bytes.subarray(Math.max(0, at - 80), at + 80).toString('latin1'));
   return `${what} differs at byte ${at} (got ${got.length} bytes, want ${want.length}):\n  got  ${excerpt(got)}\n  want ${excerpt(want)}`;
+}
+
+/** KilledDriver is the outcome of a driver killed after it announced its checkpoint. */
+export interface KilledDriver {
+  /** The output sizes when the checkpoint started, or undefined if the driver ended first. */
+  readonly event: CheckpointingEvent | undefined;
+  /** Whether SIGKILL reached a live process (false: it had already exited). */
+  readonly killed: boolean;
+  readonly report: DriverReport | undefined;
+}
+
+/** runDriverAndKill runs a driver and sends it SIGKILL `killAfterMs` after it announces its checkpoint. */
+export function runDriverAndKill(request: DriverRequest, killAfterMs: number): Promise<KilledDriver> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(request)], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let event: CheckpointingEvent | undefined;
+    let killed = false;
+    child.stdout.setEncoding('utf8');
+    child.stderr.resume();
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      if (event !== undefined) return;
+      const line = stdout.split('\n').find((candidate) => candidate.startsWith('{"event":"checkpointing"'));
+      if (line === undefined) return;
+      event = JSON.parse(line) as CheckpointingEvent;
+      setTimeout(() => {
+        killed = child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
+      }, killAfterMs);
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      const lines = stdout.trim().split('\n').filter((line) => line.startsWith('{"outcome"'));
+      resolvePromise({ event, killed, report: lines.length === 0 ? undefined : parseDriverReport(lines[lines.length - 1]!) });
+    });
+  });
+}
+
+/**
+ * continueFrom restores `imagePath` in a new process with stdout and stderr pre-filled with the
+ * first bytes of `reference` (what the guest had printed when the image was taken), runs it to
+ * the end, and returns the whole output, to compare with `reference`.
+ */
+export async function continueFrom(
+  fixture: Fixture,
+  workspace: Workspace,
+  imagePath: string,
+  prefix: { readonly stdoutBytes: number; readonly stderrBytes: number },
+  reference: RunOutput,
+  label: string,
+): Promise<RunOutput> {
+  const prepared = await fixture.prepare(workspace);
+  const stdout = join(workspace.directory, `${label}.stdout`);
+  const stderr = join(workspace.directory, `${label}.stderr`);
+  await writeFile(stdout, reference.stdout.subarray(0, prefix.stdoutBytes));
+  await writeFile(stderr, reference.stderr.subarray(0, prefix.stderrBytes));
+  const request: DriverRequest = {
+    start: { kind: 'restore', imagePath, ...prepared.restore },
+    stdout,
+    stderr,
+    ...(prepared.stdin === undefined ? {} : { stdin: prepared.stdin }),
+    cacheDir: cacheDirectory(),
+  };
+  const { report, stderr: driverStderr } = await runDriver(request);
+  if (report.outcome !== 'exited') throw new DriverFailure(report, driverStderr);
+  return { stdout: await readFile(stdout), stderr: await readFile(stderr), code: report.code, checkpoints: [], reports: [report] };
 }

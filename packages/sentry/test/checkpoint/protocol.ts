@@ -36,6 +36,8 @@ export const CheckpointTriggerSchema = z.object({
   compression: z.enum(['none', 'gzip', 'brotli', 'zstd']).optional(),
   /** HMAC key, hex. */
   key: z.string().optional(),
+  /** The checkpoint is expected to fail (a full disk): report the error and let the guest run on. */
+  expectFailure: z.boolean().optional(),
 });
 /** CheckpointTrigger says when and how the driver checkpoints. */
 export type CheckpointTrigger = z.infer<typeof CheckpointTriggerSchema>;
@@ -71,9 +73,26 @@ export interface TakenCheckpoint {
   readonly stderrBytes: number;
 }
 
+/** FailedCheckpoint is a checkpoint that failed as the request expected. */
+export interface FailedCheckpoint {
+  readonly failed: { readonly name: string; readonly message: string; readonly systemCode?: string };
+}
+
+/** CheckpointingEvent is the line a driver prints right before it calls checkpoint(), for tests that kill it mid-write. */
+export interface CheckpointingEvent {
+  readonly event: 'checkpointing';
+  readonly stdoutBytes: number;
+  readonly stderrBytes: number;
+}
+
 /** DriverReport is the driver's one line of JSON. */
 export type DriverReport =
-  | { readonly outcome: 'exited'; readonly code: number; readonly signal?: number; readonly checkpoint?: TakenCheckpoint | { readonly skipped: string } }
+  | {
+      readonly outcome: 'exited';
+      readonly code: number;
+      readonly signal?: number;
+      readonly checkpoint?: TakenCheckpoint | FailedCheckpoint | { readonly skipped: string };
+    }
   | { readonly outcome: 'checkpointed'; readonly checkpoint: TakenCheckpoint }
   | { readonly outcome: 'error'; readonly error: { readonly name: string; readonly message: string } };
 
