@@ -139,6 +139,8 @@ export class Kernel implements ProcSource {
   /** Next device number; saved with the kernel. */
   nextDev = 1n;
   readonly #bootedAt: bigint;
+  /** @state nosave: host streams are bound again on restore */
+  readonly #hostInputs = new Map<number, HostInput>();
 
   constructor(options: KernelOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -246,7 +248,16 @@ export class Kernel implements ProcSource {
   /** stdioDescription makes the description a StdioSpec stands for (a host fd, /dev/null, or the description itself). */
   stdioDescription(spec: StdioSpec, input: boolean): FileDescription {
     if (spec === 'null') return this.dev.openDevice('null', { read: input, write: !input, truncate: false, flags: 0 });
-    if (typeof spec === 'number') return input ? new HostInput(spec, 0n) : new HostOutput(spec, 0n);
+    if (typeof spec === 'number') {
+      if (!input) return new HostOutput(spec, 0n);
+      // One reader per host fd, shared by every task given it, so their reads never race.
+      let reader = this.#hostInputs.get(spec);
+      if (reader === undefined) {
+        reader = new HostInput(spec, 0n);
+        this.#hostInputs.set(spec, reader);
+      }
+      return reader;
+    }
     return spec;
   }
 

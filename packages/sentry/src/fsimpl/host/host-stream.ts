@@ -2,8 +2,12 @@
 // synchronous), retrying when Node left the host fd non-blocking (EAGAIN). Input is never
 // read synchronously: a host stdin may be a terminal or a pipe that would block the whole
 // sandbox, so a background reader fills a buffer and an empty buffer makes the call wait
-// (WouldBlock) until bytes or end of file arrive.
+// (WouldBlock) until bytes or end of file arrive. Pipes, sockets and terminals are read
+// through an unreferenced libuv stream (epoll, no thread held, and a guest that exits while
+// a read is pending does not keep Node alive); regular files through fs.read.
 import fs from 'node:fs';
+import { Socket } from 'node:net';
+import { isatty, ReadStream } from 'node:tty';
 import { Filetype } from '../../abi/wasi/filetype.js';
 import { Fdflags } from '../../abi/wasi/flags.js';
 import { fromHostError, sysError } from '../../errors/sys-error.js';
@@ -104,6 +108,9 @@ export class HostInput extends FileDescriptionDefaults {
   #ended = false;
   #failure: unknown;
   #reading: Promise<void> | undefined;
+  /** The libuv stream reading a pipe, socket or terminal. @state nosave: opened again on the next read */
+  #stream: Socket | undefined;
+  #streamWaiters: (() => void)[] = [];
   constructor(hostFd: number, dev: bigint) {
     super();
     this.hostFd = hostFd;
@@ -162,22 +169,79 @@ export class HostInput extends FileDescriptionDefaults {
   #fill(): Promise<void> {
     if (this.#chunks.length > 0 || this.#ended || this.#failure !== undefined) return Promise.resolve();
     this.#reading ??= new Promise<void>((resolve) => {
-      const buffer = Buffer.allocUnsafe(64 * 1024);
-      const attempt = () => {
-        fs.read(this.hostFd, buffer, 0, buffer.length, null, (error, count) => {
-          if (error !== null && error.code === 'EAGAIN') {
-            setTimeout(attempt, 5);
-            return;
-          }
-          if (error !== null) this.#failure = error;
-          else if (count === 0) this.#ended = true;
-          else this.#chunks.push(new Uint8Array(buffer.subarray(0, count)));
-          this.#reading = undefined;
-          resolve();
-        });
+      const settle = () => {
+        this.#reading = undefined;
+        resolve();
       };
-      attempt();
+      if (this.#stream === undefined && isStream(this.hostFd)) this.#stream = this.#openStream();
+      if (this.#stream !== undefined) {
+        this.#streamWaiters.push(settle);
+        // Referenced only while a guest waits on it: a waiting guest keeps Node alive, an idle stdin does not.
+        this.#stream.ref();
+        this.#stream.resume();
+        return;
+      }
+      this.#readFile(settle);
     });
     return this.#reading;
+  }
+
+  /** A pipe, socket or terminal is read through a libuv stream, which holds no thread while it waits. */
+  #openStream(): Socket {
+    const stream: Socket = isatty(this.hostFd) ? new ReadStream(this.hostFd) : new Socket({ fd: this.hostFd, readable: true, writable: false });
+    stream.pause();
+    const wake = () => {
+      stream.unref();
+      const waiters = this.#streamWaiters;
+      this.#streamWaiters = [];
+      for (const waiter of waiters) waiter();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      this.#chunks.push(new Uint8Array(chunk));
+      stream.pause();
+      wake();
+    });
+    stream.on('end', () => {
+      this.#ended = true;
+      wake();
+    });
+    stream.on('error', (error) => {
+      this.#failure = error;
+      wake();
+    });
+    return stream;
+  }
+
+  /** A regular file (or anything not a stream) is read with positional-free fs.read calls. */
+  #readFile(settle: () => void): void {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    const attempt = () => {
+      fs.read(this.hostFd, buffer, 0, buffer.length, null, (error, count) => {
+        if (error !== null && error.code === 'EAGAIN') {
+          setTimeout(attempt, 5);
+          return;
+        }
+        if (error !== null) this.#failure = error;
+        else if (count === 0) this.#ended = true;
+        else this.#chunks.push(new Uint8Array(buffer.subarray(0, count)));
+        settle();
+      });
+    };
+    attempt();
+  }
+
+  /** Stops reading; the host fd itself belongs to the host and stays open. */
+  override release(): void {
+    this.#stream?.pause();
+    this.#stream?.unref();
+  }
+}
+
+function isStream(hostFd: number): boolean {
+  try {
+    const stat = fs.fstatSync(hostFd);
+    return stat.isFIFO() || stat.isSocket() || stat.isCharacterDevice() && isatty(hostFd);
+  } catch {
+    return false;
   }
 }
