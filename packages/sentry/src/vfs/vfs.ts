@@ -59,6 +59,8 @@ export class Vfs implements Namespace {
   /** open implements path_open's file-system part: create, truncate, and the type checks. */
   open(start: DirectoryLocation, path: string, request: OpenRequest): FileDescription {
     if (request.create) {
+      // Linux (since 6.4) refuses O_CREAT|O_DIRECTORY: it cannot create a directory this way.
+      if (request.directory) throw sysError.inval('create with O_DIRECTORY');
       const target = resolveParent(this, start, path);
       if (target.trailingSlash || target.name === '.' || target.name === '..') {
         throw sysError.isdir(`create ${path}`);

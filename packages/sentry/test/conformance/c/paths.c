@@ -63,6 +63,7 @@ int main(int argc, char **argv) {
   ERRNO(__wasi_path_open(file_fd, 0, "foo", __WASI_OFLAGS_CREAT, 0, 0, 0, &fd), __WASI_ERRNO_NOTDIR, "a file as the directory fd is ENOTDIR");
   ERRNO(__wasi_fd_close(file_fd), 0, "close the file fd");
   ERRNO(__wasi_path_open(dir, 0, "", 0, 0, 0, 0, &fd), __WASI_ERRNO_NOENT, "the empty path is ENOENT");
+  ERRNO(__wasi_path_open(dir, 0, "newdir", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_DIRECTORY, 0, 0, 0, &fd), __WASI_ERRNO_INVAL, "CREAT with DIRECTORY is EINVAL");
 
   static const char with_nul[] = "d/nested/file\0";
   ERRNO(raw_path_open(dir, 0, (int32_t)(uintptr_t)with_nul, sizeof with_nul - 1, 0, 0, 0, 0, (int32_t)(uintptr_t)&fd), __WASI_ERRNO_INVAL, "a path with a trailing NUL is EINVAL");
