@@ -1,19 +1,20 @@
-// The mount tree: each mount attaches a file system's root directory over a directory
-// (the mount point) of its parent mount, like Linux's struct mount.
-import type { DirectoryInode, Filesystem } from './inode.js';
-import { inodeKey } from './inode.js';
-import type { DirectoryLocation } from './location.js';
+// The mount tree: each mount attaches a file system's root over a mount point of its parent
+// mount, like Linux's struct mount. A directory is mounted over a directory; a single host
+// file (Docker's /etc/hosts, /etc/resolv.conf) is bind-mounted over a file.
+import { type DirectoryInode, type Filesystem, type Inode, inodeKey, isDirectoryInode } from './inode.js';
+import type { DirectoryLocation, Location } from './location.js';
 
 /** Mount is one file system attached in the tree. */
 export class Mount {
   readonly id: number;
   readonly filesystem: Filesystem;
-  readonly root: DirectoryInode;
+  /** The mounted root: a directory, or a file for a single-file bind mount. */
+  readonly root: Inode;
   /** Where the mount is attached; undefined for the root mount. */
-  readonly mountpoint: DirectoryLocation | undefined;
+  readonly mountpoint: Location | undefined;
   /** Guest path of the mount point, for reporting. */
   readonly path: string;
-  constructor(id: number, root: DirectoryInode, mountpoint: DirectoryLocation | undefined, path: string) {
+  constructor(id: number, root: Inode, mountpoint: Location | undefined, path: string) {
     this.id = id;
     this.filesystem = root.filesystem;
     this.root = root;
@@ -22,7 +23,12 @@ export class Mount {
   }
 }
 
-/** MountTable finds the mount attached over a directory, keyed by (parent mount, dev, ino). */
+/** DirectoryMount is a Mount whose root is a directory. */
+export interface DirectoryMount extends Mount {
+  readonly root: DirectoryInode;
+}
+
+/** MountTable finds the mount attached over a location, keyed by (parent mount, dev, ino). */
 export class MountTable {
   readonly #byMountpoint = new Map<string, Mount>();
   readonly mounts: Mount[] = [];
@@ -33,8 +39,24 @@ export class MountTable {
     if (mount.mountpoint !== undefined) this.#byMountpoint.set(keyOf(mount.mountpoint), mount);
   }
 
-  /** mountedAt returns the mount attached over `location`, if any (following stacked mounts). */
-  mountedAt(location: DirectoryLocation): Mount | undefined {
+  /** mountedAt returns the directory mount attached over `location`, if any (following stacked mounts). */
+  mountedAt(location: DirectoryLocation): DirectoryMount | undefined {
+    const mount = this.#top(location);
+    return mount !== undefined && isDirectoryInode(mount.root) ? (mount as DirectoryMount) : undefined;
+  }
+
+  /** fileMountedAt returns the single-file bind mount attached over the file at `location`, if any. */
+  fileMountedAt(location: Location): Mount | undefined {
+    const mount = this.#top(location);
+    return mount !== undefined && !isDirectoryInode(mount.root) ? mount : undefined;
+  }
+
+  /** isMountpoint tells whether something is mounted over `location`, which then cannot be removed (EBUSY). */
+  isMountpoint(location: Location): boolean {
+    return this.#byMountpoint.has(keyOf(location));
+  }
+
+  #top(location: Location): Mount | undefined {
     let mount = this.#byMountpoint.get(keyOf(location));
     if (mount === undefined) return undefined;
     for (;;) {
@@ -43,13 +65,8 @@ export class MountTable {
       mount = above;
     }
   }
-
-  /** isMountpoint tells whether something is mounted over `location`, which then cannot be removed (EBUSY). */
-  isMountpoint(location: DirectoryLocation): boolean {
-    return this.#byMountpoint.has(keyOf(location));
-  }
 }
 
-function keyOf(location: DirectoryLocation): string {
+function keyOf(location: Location): string {
   return `${location.mount.id}/${inodeKey(location.inode)}`;
 }

@@ -149,4 +149,45 @@ Path('a read-only bind mount refuses writes with EROFS', () => {
   }
 });
 
+Path('a single host file can be bind-mounted over a file, as Docker mounts /etc/hosts', () => {
+  const rootfs = newTmpfsRoot('stasis-rootfs-');
+  fs.mkdirSync(path.join(rootfs.path, 'etc'));
+  fs.writeFileSync(path.join(rootfs.path, 'etc/hosts'), 'from the image');
+  const host = newTmpfsRoot();
+  const hostsFile = path.join(host.path, 'hosts');
+  fs.writeFileSync(hostsFile, 'from the host');
+  fs.writeFileSync(path.join(host.path, 'resolv.conf'), 'nameserver 10.0.0.1');
+  const harness = createTestKernel({
+    rootfs: rootfs.path,
+    mounts: [
+      { type: 'bind', source: hostsFile, target: '/etc/hosts' },
+      { type: 'bind', source: path.join(host.path, 'resolv.conf'), target: '/etc/resolv.conf', readonly: true },
+    ],
+  });
+  try {
+    const vfs = harness.kernel.vfs;
+    const request = { followFinal: true, create: false, exclusive: false, directory: false, truncate: false, flags: 0 };
+    const read = (name: string) => {
+      const description = vfs.open(vfs.root, name, { ...request, read: true, write: false });
+      const buffer = new Uint8Array(64);
+      const count = description.read([buffer]);
+      description.release();
+      return new TextDecoder().decode(buffer.subarray(0, count));
+    };
+    assert.is(read('etc/hosts'), 'from the host');
+    assert.is(read('etc/resolv.conf'), 'nameserver 10.0.0.1', 'a missing mount point is created as a file');
+    const writer = vfs.open(vfs.root, 'etc/hosts', { ...request, read: true, write: true });
+    writer.pwrite([new TextEncoder().encode('FROM')], 0n);
+    writer.release();
+    assert.is(fs.readFileSync(hostsFile, 'utf8'), 'FROM the host', 'writes go to the host file');
+    assert.is(errnoOf(() => vfs.unlink(vfs.root, 'etc/hosts')), Errno.BUSY);
+    assert.is(errnoOf(() => vfs.open(vfs.root, 'etc/resolv.conf', { ...request, read: true, write: true })), Errno.ROFS);
+    assert.is(fs.readFileSync(path.join(rootfs.path, 'etc/hosts'), 'utf8'), 'from the image', 'the image is untouched');
+  } finally {
+    harness.dispose();
+    host.dispose();
+    rootfs.dispose();
+  }
+});
+
 Path.run();

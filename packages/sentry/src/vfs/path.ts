@@ -149,7 +149,9 @@ export function resolvePath(
       continue;
     }
     if (!isLast || walk.trailingSlash) throw sysError.notdir(component);
-    return { location: { mount: parent.mount, inode: child }, parent };
+    const here = { mount: parent.mount, inode: child };
+    const bound = namespace.mounts.fileMountedAt(here);
+    return { location: bound === undefined ? here : { mount: bound, inode: bound.root }, parent };
   }
 }
 

@@ -30,18 +30,31 @@ export class Vfs implements Namespace {
     this.root = { mount, inode: rootFilesystem };
   }
 
-  /** mount attaches `root` over the directory `path` (absolute), creating missing directories on the way like `mkdir -p`. */
-  mount(path: string, root: DirectoryInode): Mount {
+  /**
+   * mount attaches `root` at the absolute `path`, creating missing directories on the way
+   * like `mkdir -p`. A directory is mounted over a directory; a file (a single-file bind
+   * mount) over a file, created empty when missing, as runc does.
+   */
+  mount(path: string, root: Inode): Mount {
+    const components = splitPath(path).components;
     let here: DirectoryLocation = this.root;
-    for (const component of splitPath(path).components) {
+    let point: Location = this.root;
+    components.forEach((component, index) => {
+      const last = index === components.length - 1;
       let child = here.inode.lookup(component);
-      if (child === undefined) child = here.inode.create(component, { kind: 'directory' });
+      if (child === undefined) child = here.inode.create(component, { kind: last && !isDirectoryInode(root) ? 'file' : 'directory' });
+      if (last && !isDirectoryInode(root)) {
+        if (isDirectoryInode(child)) throw sysError.isdir(`file mount point ${path}`);
+        point = { mount: here.mount, inode: child };
+        return;
+      }
       if (!isDirectoryInode(child)) throw sysError.notdir(`mount point ${path}`);
       const location: DirectoryLocation = { mount: here.mount, inode: child };
       const mounted = this.mounts.mountedAt(location);
       here = mounted === undefined ? location : { mount: mounted, inode: mounted.root };
-    }
-    const mount = new Mount(this.#nextMountId++, root, here, path);
+      point = here;
+    });
+    const mount = new Mount(this.#nextMountId++, root, point, path);
     this.mounts.add(mount);
     return mount;
   }
@@ -126,6 +139,7 @@ export class Vfs implements Namespace {
     const child = this.#existing(target);
     if (isDirectoryInode(child)) throw sysError.isdir(path);
     if (target.trailingSlash) throw sysError.notdir(path);
+    if (this.mounts.isMountpoint({ mount: target.parent.mount, inode: child })) throw sysError.busy(path);
     this.#checkWritable(target.parent);
     target.parent.inode.unlink(target.name);
   }
@@ -185,7 +199,8 @@ export class Vfs implements Namespace {
         throw sysError.busy(newPath);
       }
     }
-    if (sourceIsDirectory && this.mounts.isMountpoint({ mount: from.parent.mount, inode: source })) throw sysError.busy(oldPath);
+    if (this.mounts.isMountpoint({ mount: from.parent.mount, inode: source })) throw sysError.busy(oldPath);
+    if (replaced !== undefined && this.mounts.isMountpoint({ mount: to.parent.mount, inode: replaced })) throw sysError.busy(newPath);
     this.#checkWritable(from.parent);
     from.parent.inode.rename(from.name, to.parent.inode, to.name);
   }

@@ -36,14 +36,16 @@ export class HostFilesystem implements Filesystem {
   /** The host directory, resolved to a real path when mounted (re-bound on restore). */
   root: string;
   readonly exactTimes = new Map<bigint, ExactTimes>();
-  readonly rootInode: HostDirectory;
+  /** The mounted host directory, or the host file of a single-file bind mount. */
+  readonly rootInode: HostDirectory | HostFile;
   constructor(root: string, options: { readonly dev: bigint; readonly readonly: boolean }) {
     this.dev = options.dev;
     this.readonly = options.readonly;
     this.root = fs.realpathSync(root);
     const stat = fs.statSync(this.root, { bigint: true });
-    if (!stat.isDirectory()) throw sysError.notdir(`bind mount source ${root}`);
-    this.rootInode = new HostDirectory(this, '', stat.ino);
+    if (stat.isDirectory()) this.rootInode = new HostDirectory(this, '', stat.ino);
+    else if (stat.isFile()) this.rootInode = new HostFile(this, '', stat.ino);
+    else throw sysError.inval(`bind mount source ${root} is neither a directory nor a regular file`);
   }
   /** hostPath is the host path of a relative path already resolved component by component. */
   hostPath(relative: string): string {
