@@ -22,7 +22,7 @@ import { findGraphDifference } from '../src/testing/graph-difference.js';
 import { resealImage, writeImageBytes } from '../src/testing/images.js';
 import { HEADER, HeaderFlag, TRAILER } from '../src/v1/layout.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' } } });
+const { values } = parseArgs({ args: process.argv.slice(2).filter((argument) => argument !== '--'), options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' } } });
 const deadline = Date.now() + Number(values.seconds) * 1000;
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const MAX_RSS = 1.5 * 2 ** 30;

@@ -356,9 +356,10 @@ export class ImageReader {
     const extents = await this.#extentsOf(section);
     let storedBytes = section.extentCount * EXTENT.BYTES;
     try {
-      await inFlight(extents, async (extent) => {
+      const contentLength = (extent: Extent) => extentContentLength(extent, section.byteLength, section.pageSize);
+      await inFlight(extents, contentLength, async (extent) => {
         const resolved = await this.#resolveExtent(section, extent);
-        const scratch = new Uint8Array(extentContentLength(extent, section.byteLength, section.pageSize));
+        const scratch = new Uint8Array(contentLength(extent));
         await loadExtent(resolved, scratch.byteLength, () => scratch);
         storedBytes += resolved.extent.storedLength;
       });

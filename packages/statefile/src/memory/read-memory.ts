@@ -40,8 +40,9 @@ export interface ReadMemoryOptions {
   readonly onProgress?: (progress: { readonly bytes: number; readonly total: number }) => void;
 }
 
-// Groups in flight at once, and the size of a run of uncompressed extents read with one readv.
-const READ_WINDOW = 2;
+// Content bytes in flight at once (two runs of uncompressed extents, or eight compressed extents
+// decompressing in parallel), and the size of a run of uncompressed extents read with one readv.
+const READ_BUDGET_BYTES = 8 << 20;
 const GROUP_BYTES = 4 << 20;
 const GROUP_EXTENTS = 256;
 
@@ -69,24 +70,29 @@ export async function loadExtent(resolved: ResolvedExtent, contentLength: number
   destination().set(content);
 }
 
-/** inFlight runs `jobs` READ_WINDOW at a time and settles only when none is running any more, with the first failure. */
-export async function inFlight<Job>(jobs: readonly Job[], run: (job: Job) => Promise<void>): Promise<void> {
-  const running: Promise<void>[] = [];
+/** inFlight runs `jobs` while their `weight`s in flight stay within READ_BUDGET_BYTES, and settles only when none is running any more, with the first failure. */
+export async function inFlight<Job>(jobs: readonly Job[], weight: (job: Job) => number, run: (job: Job) => Promise<void>): Promise<void> {
+  const running: { promise: Promise<void>; weight: number }[] = [];
+  let budget = READ_BUDGET_BYTES;
   let failure: { error: unknown } | undefined;
   for (const job of jobs) {
-    const promise = run(job);
-    promise.catch(() => {});
-    running.push(promise);
-    if (running.length >= READ_WINDOW) {
+    const jobWeight = Math.min(weight(job), READ_BUDGET_BYTES);
+    while (running.length > 0 && budget < jobWeight && failure === undefined) {
+      const oldest = running.shift()!;
+      budget += oldest.weight;
       try {
-        await running.shift();
+        await oldest.promise;
       } catch (error) {
         failure = { error };
-        break;
       }
     }
+    if (failure !== undefined) break;
+    const promise = run(job);
+    promise.catch(() => {});
+    running.push({ promise, weight: jobWeight });
+    budget -= jobWeight;
   }
-  const settled = await Promise.allSettled(running);
+  const settled = await Promise.allSettled(running.map((entry) => entry.promise));
   if (failure !== undefined) throw failure.error;
   for (const result of settled) if (result.status === 'rejected') throw result.reason;
 }
@@ -161,7 +167,8 @@ export async function readMemoryPlan(plan: ReadMemoryPlan, target: MemorySource,
   const total = placements.reduce((sum, placement) => sum + placement.length, 0);
   let done = 0;
   const destination = (placement: Placement) => () => memoryView(target, 'target').subarray(placement.start, placement.start + placement.length);
-  await inFlight(groupPlacements(placements), async (group) => {
+  const groupBytes = (group: readonly Placement[]) => group.reduce((sum, placement) => sum + placement.length, 0);
+  await inFlight(groupPlacements(placements), groupBytes, async (group) => {
     const first = group[0]!;
     if (group.length === 1) {
       await loadExtent(first.resolved, first.length, destination(first));
