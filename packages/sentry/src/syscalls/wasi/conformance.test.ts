@@ -38,6 +38,8 @@ interface ConformanceCase {
   readonly env?: Readonly<Record<string, string>>;
   /** 'sandbox' preopens a fresh host directory as /sandbox; 'root' preopens the guest's `/`. */
   readonly preopen: 'sandbox' | 'root';
+  /** Files of a host rootfs for the overlay root (path to content; `-> target` makes a symlink; `{outside}` is a host file outside the rootfs). */
+  readonly rootfs?: Readonly<Record<string, string>>;
   readonly exitCode?: number;
 }
 
@@ -53,7 +55,38 @@ const CASES: readonly ConformanceCase[] = [
   { name: 'bad_input', preopen: 'sandbox' },
   { name: 'exit_code', args: ['42'], preopen: 'sandbox', exitCode: 42 },
   { name: 'proc_dev', preopen: 'root' },
+  {
+    name: 'overlay',
+    preopen: 'root',
+    rootfs: {
+      'etc/motd': 'from the image\n',
+      'etc/os-release': 'ID=test\n',
+      'usr/bin/tool': 'tool\n',
+      bin: '-> usr/bin',
+      escape: '-> {outside}',
+    },
+  },
 ];
+
+/** makeRootfs writes a case's rootfs to a host directory; returns it and a snapshot function of its contents. */
+function makeRootfs(files: Readonly<Record<string, string>>, outside: string): { path: string; snapshot: () => string; dispose: () => void } {
+  const rootfs = newTmpfsRoot('stasis-rootfs-');
+  for (const [name, content] of Object.entries(files)) {
+    const target = path.join(rootfs.path, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (content.startsWith('-> ')) fs.symlinkSync(content.slice(3).replace('{outside}', outside), target);
+    else fs.writeFileSync(target, content);
+  }
+  const snapshot = () =>
+    (fs.readdirSync(rootfs.path, { recursive: true }) as string[])
+      .sort()
+      .map((name) => {
+        const stat = fs.lstatSync(path.join(rootfs.path, name));
+        return `${name}:${stat.isFile() ? fs.readFileSync(path.join(rootfs.path, name), 'utf8') : stat.isSymbolicLink() ? fs.readlinkSync(path.join(rootfs.path, name)) : 'dir'}`;
+      })
+      .join('\n');
+  return { path: rootfs.path, snapshot, dispose: rootfs.dispose };
+}
 
 interface Outcome {
   readonly exitCode: number;
@@ -66,17 +99,26 @@ function argv(testCase: ConformanceCase, preopenName: string): string[] {
 
 function runSentry(testCase: ConformanceCase, module: WebAssemblyModuleLike): Outcome {
   const scratch = newTmpfsRoot();
+  const outside = path.join(scratch.path, 'host-secret');
+  fs.writeFileSync(outside, 'a host file the guest must not read');
+  const rootfs = testCase.rootfs === undefined ? undefined : makeRootfs(testCase.rootfs, outside);
+  const before = rootfs?.snapshot();
   const harness =
     testCase.preopen === 'sandbox'
       ? createTestKernel({ mounts: [{ type: 'bind', source: scratch.path, target: '/sandbox' }], limits: { openFiles: 512 } })
-      : createTestKernel({ cpu: { features: { names: () => ['fpu', 'sse2'] }, renderCpuinfo: (features) => `processor\t: 0\nflags\t\t: ${features.names().join(' ')}\n` } });
+      : createTestKernel({
+          ...(rootfs === undefined ? {} : { rootfs: rootfs.path }),
+          cpu: { features: { names: () => ['fpu', 'sse2'] }, renderCpuinfo: (features) => `processor\t: 0\nflags\t\t: ${features.names().join(' ')}\n` },
+        });
   try {
     const preopenName = testCase.preopen === 'sandbox' ? '/sandbox' : '/';
     const task = harness.createTask({ args: argv(testCase, preopenName), env: testCase.env ?? {}, preopens: [{ path: preopenName }] });
     const { exitCode } = runWasiDirect(module, task);
+    if (rootfs !== undefined) assert.is(rootfs.snapshot(), before, `${testCase.name}: the host rootfs changed`);
     return { exitCode, stdout: harness.stdout.text() };
   } finally {
     harness.dispose();
+    rootfs?.dispose();
     scratch.dispose();
   }
 }
