@@ -7,6 +7,7 @@ import type { BootOptions } from './commands/boot.js';
 import type { CheckpointOptions } from './commands/checkpoint.js';
 import type { CreateOptions } from './commands/create.js';
 import type { DeleteOptions } from './commands/delete.js';
+import type { DoOptions } from './commands/do.js';
 import type { EventsOptions } from './commands/events.js';
 import type { ExecAttachOptions } from './commands/exec-attach.js';
 import type { ExecOptions } from './commands/exec.js';
@@ -21,6 +22,7 @@ import type { RunOptions } from './commands/run.js';
 import type { SpecOptions } from './commands/spec.js';
 import type { StartOptions } from './commands/start.js';
 import type { StateOptions } from './commands/state.js';
+import type { SyscallsOptions } from './commands/syscalls.js';
 import type { UpdateOptions } from './commands/update.js';
 import { UsageError } from './errors.js';
 import { type FlagSpec, type ParsedArgs, booleanFlag, listFlag, stringFlag } from './flags.js';
@@ -341,6 +343,40 @@ export const commands: readonly CommandSpec[] = [
     }),
     load: () => import('./commands/restore.js'),
   }),
+  command<DoOptions>({
+    name: 'do',
+    summary: 'run a WebAssembly program in a fresh sandbox with the given directories and environment, and exit with its status',
+    usage: 'stasis do [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--mode anywhere|safepoint] PROGRAM.wasm [ARGS...]',
+    stopAtPositional: true,
+    flags: [
+      { name: 'dir', type: 'list', description: 'give the program a host directory, under the name GUEST (default: HOST as given)', placeholder: 'HOST[::GUEST]' },
+      { name: 'env', type: 'list', description: 'set an environment variable (nothing is inherited)', placeholder: 'KEY=VALUE' },
+      { name: 'mode', type: 'string', description: 'anywhere (default: stoppable at any moment) or safepoint (only at syscalls; faster)', placeholder: 'MODE' },
+    ],
+    options: (args, globals) => {
+      const [program, ...rest] = args.positionals;
+      if (program === undefined) throw new UsageError('stasis do requires a program: stasis do PROGRAM.wasm [ARGS...]');
+      const env = listFlag(args.flags, 'env');
+      const bad = env.find((entry) => !/^[^=]+=/.test(entry));
+      if (bad !== undefined) throw new UsageError(`--env must be KEY=VALUE, not ${JSON.stringify(bad)}`);
+      const mode = stringFlag(args.flags, 'mode') ?? 'anywhere';
+      if (mode !== 'anywhere' && mode !== 'safepoint') throw new UsageError(`--mode must be anywhere or safepoint, not ${mode}`);
+      return { globals, program, args: rest, dirs: listFlag(args.flags, 'dir').map(dirMapping), env, mode };
+    },
+    load: () => import('./commands/do.js'),
+  }),
+  command<SyscallsOptions>({
+    name: 'syscalls',
+    summary: 'print the WASI syscalls the sentry implements, with their status and notes',
+    usage: 'stasis syscalls [--format text|markdown]',
+    flags: [{ name: 'format', short: 'f', type: 'string', description: 'output format: text or markdown', placeholder: 'FORMAT' }],
+    options: (args, globals) => {
+      const format = stringFlag(args.flags, 'format') ?? 'text';
+      if (format !== 'text' && format !== 'markdown') throw new UsageError(`--format must be text or markdown, not ${format}`);
+      return { globals, format };
+    },
+    load: () => import('./commands/syscalls.js'),
+  }),
   command<BootOptions>({
     name: 'boot',
     summary: "(internal) the sandbox process: hosts a container's sandbox and serves its control socket",
@@ -379,6 +415,12 @@ interface CommandDefinition<Options> extends Omit<CommandSpec, 'parse' | 'run'> 
 function command<Options>(definition: CommandDefinition<Options>): CommandSpec {
   const { options, load, ...spec } = definition;
   return { ...spec, parse: options, run: async (args, globals) => (await load()).run(options(args, globals)) };
+}
+
+/** dirMapping reads `--dir HOST::GUEST`, or `HOST` alone, which the program sees under the name HOST as given (as wasmtime does). */
+function dirMapping(value: string): { host: string; guest: string } {
+  const separator = value.indexOf('::');
+  return separator === -1 ? { host: value, guest: value } : { host: value.slice(0, separator), guest: value.slice(separator + 2) };
 }
 
 function formatOf(args: ParsedArgs): 'text' | 'json' {

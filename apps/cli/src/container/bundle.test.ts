@@ -103,7 +103,7 @@ Bundle('an unknown CPU feature is an error naming the annotation', () => {
   );
 });
 
-Bundle('mapMounts keeps tmpfs and directory binds, skips what the sentry provides, refuses the rest', () => {
+Bundle('mapMounts keeps tmpfs and binds (directories and files), skips what the sentry provides, refuses the rest', () => {
   mkdirSync(join(bundle, 'data'));
   writeFileSync(join(bundle, 'hosts'), '');
   const mapped = mapMounts(
@@ -121,6 +121,7 @@ Bundle('mapMounts keeps tmpfs and directory binds, skips what the sentry provide
   assert.equal(mapped, [
     { type: 'tmpfs', destination: '/tmp', readonly: false },
     { type: 'bind', destination: '/data', source: join(bundle, 'data'), readonly: true },
+    { type: 'bind', destination: '/etc/hosts', source: join(bundle, 'hosts'), readonly: false },
   ]);
   assert.throws(
     () => mapMounts([{ destination: '/mnt', type: 'nfs', source: 'server:/x' }], bundle),

@@ -121,7 +121,7 @@ function checkMagic(host: string, field: EntrypointField, program: string): void
 const PROVIDED_BY_SENTRY = new Set(['proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2', 'securityfs', 'debugfs']);
 const SENTRY_TREES = ['/proc', '/dev', '/sys'];
 
-/** mapMounts maps config.json mounts onto the sentry's: binds of host directories and tmpfs; others are skipped or refused. */
+/** mapMounts maps config.json mounts onto the sentry's: binds (of directories, or single files as Docker's /etc/hosts) and tmpfs; others are skipped or refused. */
 export function mapMounts(mounts: readonly OciMount[], bundleDirectory: string): MountSpec[] {
   const mapped: MountSpec[] = [];
   mounts.forEach((mount, index) => {
@@ -137,12 +137,10 @@ export function mapMounts(mounts: readonly OciMount[], bundleDirectory: string):
     if (type === 'bind' || options.includes('bind') || options.includes('rbind')) {
       if (!mount.source) throw new ConfigError('config.json', `mounts[${index}].source`, 'is required for a bind mount');
       const source = isAbsolute(mount.source) ? mount.source : resolve(bundleDirectory, mount.source);
-      // Docker binds single files (/etc/hosts, /etc/resolv.conf); the sentry binds directories.
-      if (!isDirectory(source)) return;
       mapped.push({ type: 'bind', destination: mount.destination, source, readonly });
       return;
     }
-    throw new ConfigError('config.json', `mounts[${index}].type`, `${JSON.stringify(type ?? '')} is not supported: stasis mounts bind (directories) and tmpfs`);
+    throw new ConfigError('config.json', `mounts[${index}].type`, `${JSON.stringify(type ?? '')} is not supported: stasis mounts bind and tmpfs`);
   });
   return mapped;
 }

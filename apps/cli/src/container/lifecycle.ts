@@ -46,7 +46,7 @@ export async function createContainer(request: CreateRequest): Promise<LaunchedS
   validateContainerId(id);
   const bundle = loadBundle(request.bundle);
   const launch = launchSpecFor(bundle, { [LABEL_CONTAINER_ID]: id, [LABEL_BUNDLE]: bundle.directory });
-  const console = consoleFor(launch, request);
+  const consoleRequest = consoleFor(launch, request);
   // Relative paths are the caller's; the sandbox process does not share its cwd.
   const pidFile = request.pidFile === undefined ? undefined : resolve(request.pidFile);
   const restore = request.restore && { imagePath: resolve(request.restore.imagePath), keyFile: request.restore.keyFile && resolve(request.restore.keyFile) };
@@ -64,7 +64,7 @@ export async function createContainer(request: CreateRequest): Promise<LaunchedS
         process: currentProcessIdentity(),
         launch,
       });
-      const launched = await launchSandbox({ globals, id, console, restore, onProgress: request.onProgress });
+      const launched = await launchSandbox({ globals, id, console: consoleRequest, restore, onProgress: request.onProgress });
       try {
         if (pidFile !== undefined) writePidFile(pidFile, launched.pid);
       } catch (error) {

@@ -8,7 +8,7 @@ import { type ContainerStatus, type Operation, WrongStateError, isAllowed } from
 import type { ProcessIdentity } from './process-liveness.js';
 import type { CheckpointRequestSchema, ExecProcess, Request, RestoreSource, TaskInfo } from './protocol.js';
 import type { SandboxClass, SandboxInstance, StdioBinding } from './sentry.js';
-import { IGNORED_BY_DEFAULT, Signals } from './signals.js';
+import { Signals } from './signals.js';
 import { type ContainerState, writeState } from './state-store.js';
 import type { z } from 'zod';
 import { WASM_PAGE_SIZE } from './bundle.js';
@@ -78,7 +78,7 @@ export class SandboxHost {
       case 'stats':
         return reply.end({ type: 'stats', ...this.#sandbox.stats(), memoryLimitBytes: this.#memoryLimitBytes });
       case 'kill':
-        return this.#kill(request.signal, reply);
+        return this.#kill(request.signal, request.all, reply);
       case 'exec':
         return this.#exec(request.process, reply);
       default:
@@ -92,7 +92,7 @@ export class SandboxHost {
       this.#finish(128 + signal);
       return;
     }
-    this.#deliver(signal);
+    this.#sandbox.kill(signal);
   }
 
   async #change(request: Exclude<Request, { type: 'tasks' | 'stats' | 'kill' | 'exec' }>, reply: Reply): Promise<void> {
@@ -154,25 +154,16 @@ export class SandboxHost {
     this.#startSandbox();
   }
 
-  #kill(signal: number, reply: Reply): Promise<void> {
+  // What a signal does is the sentry's: every signal terminates (WASI programs have no
+  // handlers); SIGKILL ends a paused task at once, others when it resumes, as with a frozen cgroup.
+  #kill(signal: number, all: boolean, reply: Reply): Promise<void> {
     this.#require('kill');
     if (this.#state.status === 'created') {
-      if (IGNORED_BY_DEFAULT.has(signal)) return reply.end({ type: 'ok' });
       // The workload never ran: the process ends as if the signal had killed it.
       return reply.end({ type: 'ok' }).then(() => this.#finish(128 + signal));
     }
-    this.#deliver(signal);
+    this.#sandbox.kill(signal, { all });
     return reply.end({ type: 'ok' });
-  }
-
-  #deliver(signal: number): void {
-    if (IGNORED_BY_DEFAULT.has(signal)) return;
-    this.#sandbox.kill(signal);
-    // A paused sandbox is frozen at safe points; it must run on to reach its end.
-    if (this.#state.status === 'paused') {
-      this.#sandbox.resume();
-      this.#setStatus('running');
-    }
   }
 
   async #exec(process: ExecProcess, reply: Reply): Promise<void> {

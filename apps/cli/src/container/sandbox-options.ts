@@ -27,6 +27,8 @@ export function restoreOptions(launch: LaunchSpec, source: RestoreSource): Sandb
     rootfs: source.rootfs ?? launch.rootfs,
     mounts: source.mounts ?? launch.mounts,
     key: source.keyFile === undefined ? undefined : readFileSync(source.keyFile),
+    // The image's CPU features must all be in what this container may use.
+    hostCpuFeatures: launch.cpuFeatures === undefined ? undefined : cpuFeaturesFor(launch.cpuFeatures),
   };
 }
 

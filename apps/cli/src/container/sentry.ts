@@ -32,7 +32,7 @@ export interface SandboxRestoreOptions {
   mounts?: MountSpec[];
   stdio?: StdioBinding;
   key?: Uint8Array;
-  cacheDir?: string;
+  hostCpuFeatures?: unknown;
 }
 
 /** SandboxCheckpointOptions is what Sandbox#checkpoint takes. */
@@ -57,7 +57,7 @@ export interface SandboxTask {
 export interface SandboxInstance {
   start(): void;
   wait(): Promise<{ code: number; signal?: number }>;
-  kill(signal: number): void;
+  kill(signal: number, options?: { all?: boolean; tid?: number }): void;
   pause(): Promise<void>;
   resume(): void;
   exec(options: { module?: Uint8Array | string; args: string[]; env?: string[]; cwd?: string; stdio?: StdioBinding }): Promise<{ tid: number; wait(): Promise<{ code: number }> }>;

@@ -71,9 +71,3 @@ export function signalName(signal: number): string {
   return entry ? entry[0] : `SIG${signal}`;
 }
 
-/**
- * IGNORED_BY_DEFAULT holds the signals whose default action is to ignore them (signal(7)). A
- * WASI program installs no handlers, so sending one of these to a container changes nothing;
- * Docker and shells send SIGWINCH and SIGCHLD freely.
- */
-export const IGNORED_BY_DEFAULT: ReadonlySet<number> = new Set([Signals.SIGCHLD, Signals.SIGCONT, Signals.SIGURG, Signals.SIGWINCH]);
