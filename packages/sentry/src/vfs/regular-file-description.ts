@@ -20,6 +20,10 @@ export interface FileContents {
   sync(): void;
   /** Called when the description is released (a host fd is closed here). */
   close(): void;
+  /** The status of the open file itself, when it can differ from its path's (a host file renamed or unlinked while open). */
+  stat?(): FileStat;
+  /** Sets timestamps through the open file rather than its path. */
+  setTimes?(atim: bigint | null, mtim: bigint | null): void;
 }
 
 /**
@@ -43,9 +47,9 @@ export class RegularFileDescription extends FileDescriptionDefaults {
     this.flags = intent.flags;
   }
 
-  /** Implements FileDescription.stat. */
+  /** Implements FileDescription.stat, through the open file when the file system can. */
   stat(): FileStat {
-    return this.inode.stat();
+    return this.contents.stat?.() ?? this.inode.stat();
   }
 
   /** Like read(2): reads at the offset and advances it; EBADF when not open for reading. */
@@ -135,9 +139,10 @@ export class RegularFileDescription extends FileDescriptionDefaults {
     if (end > this.contents.size()) this.contents.setSize(end);
   }
 
-  /** Implements FileDescription.setTimes on the inode. */
+  /** Implements FileDescription.setTimes, through the open file when the file system can. */
   override setTimes(atim: bigint | null, mtim: bigint | null): void {
-    this.inode.setTimes(atim, mtim);
+    if (this.contents.setTimes !== undefined) this.contents.setTimes(atim, mtim);
+    else this.inode.setTimes(atim, mtim);
   }
 
   /** Like fsync(2). */

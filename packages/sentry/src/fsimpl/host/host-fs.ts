@@ -61,6 +61,42 @@ export class HostFilesystem implements Filesystem {
   checkWritable(): void {
     if (this.readonly) throw sysError.rofs();
   }
+  /** fileStat turns a host stat into the guest's, with the exact nanoseconds set through the guest while the host still shows them. */
+  fileStat(stat: fs.BigIntStats, filetype: Filetype): FileStat {
+    const exact = this.exactTimes.get(stat.ino);
+    let atim = stat.atimeNs;
+    let mtim = stat.mtimeNs;
+    if (exact !== undefined && exact.hostAtim === atim && exact.hostMtim === mtim) {
+      atim = exact.atim;
+      mtim = exact.mtim;
+    }
+    return {
+      dev: this.dev,
+      ino: stat.ino,
+      filetype,
+      nlink: stat.nlink,
+      size: filetype === Filetype.DIRECTORY ? 4096n : stat.size,
+      atim,
+      mtim,
+      ctim: stat.ctimeNs,
+    };
+  }
+  /** setTimes sets host timestamps (by path or by fd, as `apply` does) and remembers their exact nanoseconds. */
+  setTimes(
+    atim: bigint | null,
+    mtim: bigint | null,
+    current: () => FileStat,
+    apply: (atimSeconds: number, mtimSeconds: number) => void,
+    restat: () => fs.BigIntStats,
+  ): void {
+    this.checkWritable();
+    const now = current();
+    const nextAtim = atim ?? now.atim;
+    const nextMtim = mtim ?? now.mtim;
+    host('utimes', () => apply(Number(nextAtim) / 1e9, Number(nextMtim) / 1e9));
+    const after = host('stat', restat);
+    this.exactTimes.set(after.ino, { atim: nextAtim, mtim: nextMtim, hostAtim: after.atimeNs, hostMtim: after.mtimeNs });
+  }
 }
 
 function specialType(stat: fs.BigIntStats): Filetype {
@@ -94,35 +130,18 @@ export abstract class HostNode implements Inode {
   }
   /** Implements Inode.stat with lstat, nanosecond timestamps included. */
   stat(): FileStat {
-    const stat = host('lstat', () => fs.lstatSync(this.hostPath, { bigint: true }));
-    const exact = this.filesystem.exactTimes.get(stat.ino);
-    let atim = stat.atimeNs;
-    let mtim = stat.mtimeNs;
-    if (exact !== undefined && exact.hostAtim === atim && exact.hostMtim === mtim) {
-      atim = exact.atim;
-      mtim = exact.mtim;
-    }
-    return {
-      dev: this.filesystem.dev,
-      ino: stat.ino,
-      filetype: this.filetype,
-      nlink: stat.nlink,
-      size: this.filetype === Filetype.DIRECTORY ? 4096n : stat.size,
-      atim,
-      mtim,
-      ctim: stat.ctimeNs,
-    };
+    return this.filesystem.fileStat(host('lstat', () => fs.lstatSync(this.hostPath, { bigint: true })), this.filetype);
   }
   /** Implements Inode.setTimes with lutimes (never following a symlink), keeping the exact nanoseconds. */
   setTimes(atim: bigint | null, mtim: bigint | null): void {
-    this.filesystem.checkWritable();
-    const current = this.stat();
-    const nextAtim = atim ?? current.atim;
-    const nextMtim = mtim ?? current.mtim;
     const path = this.hostPath;
-    host('utimes', () => fs.lutimesSync(path, Number(nextAtim) / 1e9, Number(nextMtim) / 1e9));
-    const after = host('lstat', () => fs.lstatSync(path, { bigint: true }));
-    this.filesystem.exactTimes.set(after.ino, { atim: nextAtim, mtim: nextMtim, hostAtim: after.atimeNs, hostMtim: after.mtimeNs });
+    this.filesystem.setTimes(
+      atim,
+      mtim,
+      () => this.stat(),
+      (atimSeconds, mtimSeconds) => fs.lutimesSync(path, atimSeconds, mtimSeconds),
+      () => fs.lstatSync(path, { bigint: true }),
+    );
   }
   /** Like truncate(2) on a non-regular file: EINVAL. */
   setSize(_size: bigint): void {
@@ -196,6 +215,15 @@ export function hostFileContents(hostFd: number, filesystem: HostFilesystem): Fi
     },
     sync: () => host('fsync', () => fs.fsyncSync(hostFd)),
     close: () => host('close', () => fs.closeSync(hostFd)),
+    stat: () => filesystem.fileStat(host('fstat', () => fs.fstatSync(hostFd, { bigint: true })), Filetype.REGULAR_FILE),
+    setTimes: (atim, mtim) =>
+      filesystem.setTimes(
+        atim,
+        mtim,
+        () => filesystem.fileStat(fs.fstatSync(hostFd, { bigint: true }), Filetype.REGULAR_FILE),
+        (atimSeconds, mtimSeconds) => fs.futimesSync(hostFd, atimSeconds, mtimSeconds),
+        () => fs.fstatSync(hostFd, { bigint: true }),
+      ),
   };
 }
 

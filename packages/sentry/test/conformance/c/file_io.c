@@ -88,6 +88,14 @@ int main(int argc, char **argv) {
   CHECK(__wasi_fd_filestat_get(fd, &st) == 0 && st.size == 0, "TRUNC empties the file");
   __wasi_fd_close(fd);
 
+  CHECK(__wasi_path_open(dir, 0, "doomed.txt", __WASI_OFLAGS_CREAT, FILE_RIGHTS, 0, 0, &fd) == 0, "create a file to unlink while open");
+  __wasi_fd_write(fd, &ab, 1, &n);
+  CHECK(__wasi_path_unlink_file(dir, "doomed.txt") == 0, "unlink it while open");
+  CHECK(__wasi_fd_filestat_get(fd, &st) == 0 && st.nlink == 0 && st.size == 2, "fstat of an unlinked open file still works");
+  CHECK(__wasi_fd_pread(fd, &one, 1, 0, &n) == 0 && n == 2 && c[0] == 'a', "and its bytes are still readable");
+  CHECK(__wasi_fd_filestat_set_times(fd, 0, 5000000007, __WASI_FSTFLAGS_MTIM) == 0 && __wasi_fd_filestat_get(fd, &st) == 0 && st.mtim == 5000000007, "times set through the fd keep nanoseconds");
+  __wasi_fd_close(fd);
+
   __wasi_fd_t sub;
   CHECK(__wasi_path_create_directory(dir, "listing") == 0, "mkdir");
   CHECK(__wasi_path_open(dir, 0, "listing", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_PATH_CREATE_FILE | __WASI_RIGHTS_PATH_OPEN, FILE_RIGHTS, 0, &sub) == 0, "open directory");
