@@ -43,6 +43,15 @@ export class FakeClock implements ClockSource {
   get pendingTimers(): number {
     return this.#timers.filter((timer) => !timer.cancelled).length;
   }
+  /** advanceToNextTimer moves time to the earliest pending timer and fires it; false when none is pending. */
+  advanceToNextTimer(): boolean {
+    const pending = this.#timers.filter((timer) => !timer.cancelled);
+    if (pending.length === 0) return false;
+    const next = pending.reduce((earliest, timer) => (timer.deadline < earliest ? timer.deadline : earliest), pending[0]!.deadline);
+    this.advance(next > this.#monotonic ? next - this.#monotonic : 0n);
+    return true;
+  }
+
   /** advance moves both clocks forward and fires the timers that came due. */
   advance(nanoseconds: bigint): void {
     this.#realtime += nanoseconds;
@@ -134,9 +143,11 @@ export interface DirectRunResult {
 /**
  * runWasiDirect instantiates an uninstrumented WASI module with createWasiImports and runs
  * `_start` on `task`, for testing the syscall layer without the machine. A call that must
- * wait cannot be waited for here: yields are retried at once, anything else fails.
+ * wait cannot truly wait here: yields are retried at once; with a FakeClock, a call waiting
+ * on a timer moves virtual time to the next timer and runs again (so sleeps and poll
+ * timeouts take no real time); any other wait fails the run.
  */
-export function runWasiDirect(module: WebAssemblyModuleLike, task: Task): DirectRunResult {
+export function runWasiDirect(module: WebAssemblyModuleLike, task: Task, options: { readonly clock?: FakeClock } = {}): DirectRunResult {
   let memory: { buffer: ArrayBufferLike } | undefined;
   const imports = createWasiImports(task, {
     memory: () => {
@@ -152,6 +163,7 @@ export function runWasiDirect(module: WebAssemblyModuleLike, task: Task): Direct
           return handler(...args);
         } catch (error) {
           if (error instanceof WouldBlock && error.reason === 'yield') continue;
+          if (error instanceof WouldBlock && options.clock?.advanceToNextTimer()) continue;
           throw error;
         }
       }

@@ -113,7 +113,7 @@ function runSentry(testCase: ConformanceCase, module: WebAssemblyModuleLike): Ou
   try {
     const preopenName = testCase.preopen === 'sandbox' ? '/sandbox' : '/';
     const task = harness.createTask({ args: argv(testCase, preopenName), env: testCase.env ?? {}, preopens: [{ path: preopenName }] });
-    const { exitCode } = runWasiDirect(module, task);
+    const { exitCode } = runWasiDirect(module, task, { clock: harness.clock });
     if (rootfs !== undefined) assert.is(rootfs.snapshot(), before, `${testCase.name}: the host rootfs changed`);
     return { exitCode, stdout: harness.stdout.text() };
   } finally {

@@ -1,6 +1,8 @@
-// poll_oneoff without waiting: expired clocks, ready regular files, and bad fds as event errors.
+// poll_oneoff: expired clocks, sleeps (relative and absolute, nanosleep), the earliest of
+// several timers winning, ready regular files, and bad fds as event errors.
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <wasi/api.h>
 
 static int failures = 0;
@@ -26,6 +28,33 @@ int main(void) {
   subscriptions[0].u.u.clock.timeout = 1000;
   subscriptions[0].u.u.clock.flags = __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME;
   CHECK(__wasi_poll_oneoff(subscriptions, events, 1, &count) == 0 && count == 1, "an absolute time in the past fires at once");
+
+  __wasi_timestamp_t before = 0, after = 0;
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &before);
+  subscriptions[0].userdata = 31;
+  subscriptions[0].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+  subscriptions[0].u.u.clock.timeout = 30 * 1000 * 1000;
+  subscriptions[0].u.u.clock.flags = 0;
+  subscriptions[1].userdata = 32;
+  subscriptions[1].u.tag = __WASI_EVENTTYPE_CLOCK;
+  subscriptions[1].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+  subscriptions[1].u.u.clock.timeout = 10 * 1000 * 1000;
+  CHECK(__wasi_poll_oneoff(subscriptions, events, 2, &count) == 0 && count == 1 && events[0].userdata == 32, "the earliest of two sleeps wins alone");
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &after);
+  CHECK(after - before >= 10 * 1000 * 1000, "a 10 ms sleep lasts at least 10 ms");
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &before);
+  subscriptions[0].u.u.clock.timeout = before + 20 * 1000 * 1000;
+  subscriptions[0].u.u.clock.flags = __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME;
+  CHECK(__wasi_poll_oneoff(subscriptions, events, 1, &count) == 0 && count == 1 && events[0].userdata == 31, "an absolute monotonic deadline fires");
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &after);
+  CHECK(after >= before + 20 * 1000 * 1000, "not before its time");
+  struct timespec nap = {0, 5 * 1000 * 1000};
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &before);
+  CHECK(nanosleep(&nap, NULL) == 0, "nanosleep");
+  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &after);
+  CHECK(after - before >= 5 * 1000 * 1000, "nanosleep sleeps");
+  CHECK(__wasi_sched_yield() == 0, "sched_yield returns");
+  memset(subscriptions, 0, sizeof subscriptions);
 
   __wasi_fd_t file;
   CHECK(__wasi_path_open(3, 0, "poll.txt", __WASI_OFLAGS_CREAT, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_POLL_FD_READWRITE, 0, 0, &file) == 0, "create a file");
