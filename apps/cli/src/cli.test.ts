@@ -175,6 +175,11 @@ const table: readonly { argv: readonly string[]; name: string; options: Record<s
     name: 'list',
     options: { globals: { root: '/tmp/r', log: undefined, logFormat: 'text', debug: false }, format: 'json', quiet: false },
   },
+  {
+    argv: ['inspect', '--format', 'json', '--image-key-file', 'k', '/tmp/img'],
+    name: 'inspect',
+    options: { globals: { root: '/var/run/stasis', log: undefined, logFormat: 'text', debug: false }, imagePath: '/tmp/img', format: 'json', imageKeyFile: 'k' },
+  },
   { argv: ['spec', '--bundle', '/b', '/hello.wasm', 'world'], name: 'spec', options: { globals: { root: '/var/run/stasis', log: undefined, logFormat: 'text', debug: false }, bundle: '/b', args: ['/hello.wasm', 'world'] } },
 ];
 

@@ -12,6 +12,7 @@ import type { EventsOptions } from './commands/events.js';
 import type { ExecAttachOptions } from './commands/exec-attach.js';
 import type { ExecOptions } from './commands/exec.js';
 import type { FeaturesOptions } from './commands/features.js';
+import type { InspectOptions } from './commands/inspect.js';
 import type { KillOptions } from './commands/kill.js';
 import type { ListOptions } from './commands/list.js';
 import type { PauseOptions } from './commands/pause.js';
@@ -376,6 +377,14 @@ export const commands: readonly CommandSpec[] = [
       return { globals, format };
     },
     load: () => import('./commands/syscalls.js'),
+  }),
+  command<InspectOptions>({
+    name: 'inspect',
+    summary: 'show what a checkpoint image holds, without restoring it',
+    usage: 'stasis inspect [--format text|json] [--image-key-file FILE] DIR',
+    flags: [formatFlag, imageKeyFileFlag],
+    options: (args, globals) => ({ globals, imagePath: exactlyOne(args, 'inspect', 'an image directory'), format: formatOf(args), imageKeyFile: stringFlag(args.flags, 'image-key-file') }),
+    load: () => import('./commands/inspect.js'),
   }),
   command<BootOptions>({
     name: 'boot',

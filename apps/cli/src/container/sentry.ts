@@ -84,3 +84,35 @@ export async function loadSandboxClass(): Promise<SandboxClass> {
   if (typeof sandbox?.create !== 'function') throw new SentryUnavailableError('the installed @stasis/sentry does not export Sandbox');
   return sandbox as SandboxClass;
 }
+
+/** SentryImageFacts are the sentry's labels in an image (runtime version, mode, CPU features, tasks, memory). */
+export interface SentryImageFacts {
+  readonly runtimeVersion: string;
+  readonly stateVersion: number;
+  readonly mode: 'anywhere' | 'safepoint';
+  /** Serialized @stasis/cpuid FeatureSet. */
+  readonly cpuFeatures: string;
+  readonly modules: readonly string[];
+  readonly checkpointCount: number;
+  readonly tasks: number;
+  readonly memoryBytes: number;
+}
+
+type ParseImageLabels = (imagePath: string, producer: string, labels: Readonly<Record<string, string>>) => { facts: SentryImageFacts; callerLabels: Record<string, string> };
+
+/**
+ * readSentryFacts reads the sentry's facts from an image's metadata with the sentry's own
+ * parser; undefined for an image another producer wrote, or one this sentry cannot read.
+ */
+export async function readSentryFacts(
+  imagePath: string,
+  metadata: { producer: string; labels: Record<string, string> },
+): Promise<{ facts: SentryImageFacts; callerLabels: Record<string, string> } | undefined> {
+  const sentry = (await import('@stasis/sentry')) as { parseImageLabels?: ParseImageLabels };
+  if (typeof sentry.parseImageLabels !== 'function') return undefined;
+  try {
+    return sentry.parseImageLabels(imagePath, metadata.producer, metadata.labels);
+  } catch {
+    return undefined;
+  }
+}
