@@ -17,7 +17,7 @@ export const STABLE_PREFIX_BYTES = VERSION_OFFSET + 4;
 /** FORMAT_VERSION is the format version this package writes. */
 export const FORMAT_VERSION: FormatVersion = { major: 1, minor: 0 };
 
-/** FormatHistory lists every format version a release wrote, oldest first; a reader reads them all. */
+/** FORMAT_HISTORY lists every format version a release wrote, oldest first; a reader reads them all. */
 export const FORMAT_HISTORY: readonly FormatVersion[] = [{ major: 1, minor: 0 }];
 
 /** readStablePrefix checks the magic and returns the format version, refusing a newer major or one never shipped. */

@@ -4,7 +4,7 @@
 // Each section read then checks that section's bytes against the digests the index holds, as it
 // reads them, before handing anything back.
 
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { crc32, crcHex, equalBytes, sha256, toHex } from './checksum.js';
 import { decompress } from './compression.js';
@@ -109,7 +109,7 @@ export class ImageReader {
     } catch (error) {
       throw new ImageNotFoundError(directory, { cause: error });
     }
-    let handle: Awaited<ReturnType<typeof open>>;
+    let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (error) {
@@ -130,11 +130,16 @@ export class ImageReader {
     return ImageReader.fromSource(new BytesSource(bytes, options.name), options);
   }
 
-  /** ImageReader.fromSource reads an image from any random-access source (closed by ImageReader.close); parent images are found through `resolveParent`. */
+  /** ImageReader.fromSource reads an image from any random-access source, which the reader closes (on close, or at once if the image is refused); parent images are found through `resolveParent`. */
   static async fromSource(source: ByteSource, options: ReaderOptions = {}): Promise<ImageReader> {
     checkKey(options.key);
     const limits = resolveLimits(options.limits);
-    return new ImageReader(undefined, source, await readIndex(source, { key: options.key, limits }), options, limits, 0);
+    try {
+      return new ImageReader(undefined, source, await readIndex(source, { key: options.key, limits }), options, limits, 0);
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
   }
 
   /** ImageReader.format is the image's format version. */

@@ -12,6 +12,7 @@ import {
   ImageNotFoundError,
   InvalidArgumentError,
   InvalidStateError,
+  LimitExceededError,
   TruncatedError,
 } from './errors.js';
 import { IMAGE_FILE_NAME, isImageDirectory, TEMPORARY_PREFIX } from './image-directory.js';
@@ -113,6 +114,23 @@ Writer('refuses a short key and a compression this Node.js lacks', async () => {
     await rejects(ImageWriter.create(directory, { metadata: TEST_METADATA, key: new Uint8Array(8) }), instanceOf(InvalidArgumentError));
     if (!isCompressionAvailable('zstd')) await rejects(ImageWriter.create(directory, { metadata: TEST_METADATA, compression: 'zstd' }), instanceOf(CompressionUnavailableError));
     assert.equal(await readdir(directory), []);
+  });
+});
+
+Writer('refuses what readers with the same limits would refuse, before writing it', async () => {
+  await withTemporaryDirectory(async (directory) => {
+    const limits = { maxMetadataBytes: 4096, maxBlobBytes: 10, maxGraphNodes: 2, maxSections: 2 };
+    await rejects(ImageWriter.create(directory, { metadata: { ...TEST_METADATA, labels: { big: 'x'.repeat(5000) } }, limits }), instanceOf(LimitExceededError), 'large metadata');
+    const writer = await ImageWriter.create(directory, { metadata: TEST_METADATA, limits });
+    await rejects(writer.addBlob('blob', new Uint8Array(11)), (error) => error instanceof LimitExceededError && error.limit === 'maxBlobBytes');
+    await rejects(writer.addGraph('kernel', [[], []]), (error) => error instanceof LimitExceededError && error.limit === 'maxGraphNodes');
+    await writer.addBlob('one', new Uint8Array(10));
+    await writer.addGraph('two', [[]]);
+    await rejects(writer.addBlob('three', new Uint8Array(1)), (error) => error instanceof LimitExceededError && error.limit === 'maxSections');
+    await writer.commit();
+    const reader = await ImageReader.open(directory, { limits });
+    assert.is((await reader.verify()).sections, 2);
+    await reader.close();
   });
 });
 

@@ -4,7 +4,7 @@
 // trailer that seals the index, fsyncs, publishes the file under its final name and fsyncs the
 // directory. Any I/O failure removes the temporary file and throws ImageWriteError.
 
-import { open, unlink } from 'node:fs/promises';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { crc32, sha256, toHex } from './checksum.js';
 import { COMPRESSIONS, type Compression, checkCompression, compress } from './compression.js';
@@ -15,7 +15,7 @@ import { FORMAT_VERSION } from './header.js';
 import { checkKey } from './key.js';
 import { imageFilePath, prepareImageDirectory, publishImage, temporaryImagePath } from './image-directory.js';
 import type { BlobSection, GraphSection, MemorySection, ParentLink, Section } from './image-index.js';
-import type { Limits } from './limits.js';
+import { checkLimit, type Limits, resolveLimits } from './limits.js';
 import { memoryView, type MemorySource } from './memory/memory-view.js';
 import { type ParentExtents, writeMemoryExtents } from './memory/write-memory.js';
 import { type ImageMetadata, ImageMetadataSchema, type MetadataInput } from './metadata.js';
@@ -43,7 +43,7 @@ export interface WriterOptions {
   /** The default compression level (see COMPRESSIONS for each algorithm's range and default). */
   readonly compressionLevel?: number;
   readonly onProgress?: (progress: WriteProgress) => void;
-  /** Limits for reading parent images. */
+  /** Limits the image must keep to, so that readers with them accept it (DEFAULT_LIMITS by default); also used to read parent images. */
   readonly limits?: Partial<Limits>;
 }
 
@@ -92,21 +92,23 @@ export class ImageWriter {
   /** The image directory. */
   readonly directory: string;
   readonly #temporaryPath: string;
-  readonly #handle: Awaited<ReturnType<typeof open>>;
+  readonly #handle: FileHandle;
   readonly #queue: WriteQueue;
   readonly #header: Uint8Array;
   readonly #metadata: Uint8Array;
   readonly #options: WriterOptions;
+  readonly #limits: Limits;
   readonly #sections: Section[] = [];
   #state: WriterState = 'open';
 
-  private constructor(directory: string, temporaryPath: string, handle: Awaited<ReturnType<typeof open>>, header: Uint8Array, metadata: Uint8Array, options: WriterOptions) {
+  private constructor(directory: string, temporaryPath: string, handle: FileHandle, header: Uint8Array, metadata: Uint8Array, options: WriterOptions, limits: Limits) {
     this.directory = directory;
     this.#temporaryPath = temporaryPath;
     this.#handle = handle;
     this.#header = header;
     this.#metadata = metadata;
     this.#options = options;
+    this.#limits = limits;
     this.#queue = new WriteQueue(handle, 0);
   }
 
@@ -122,6 +124,8 @@ export class ImageWriter {
     }
     const metadata: ImageMetadata = parsed.data;
     const metadataBytes = new TextEncoder().encode(JSON.stringify(metadata));
+    const limits = resolveLimits(options.limits);
+    checkLimit(limits, 'maxMetadataBytes', 'the metadata length', metadataBytes.byteLength);
     const header = encodeHeaderV1(FORMAT_VERSION, options.key === undefined ? 0 : HeaderFlag.AUTHENTICATED, metadataBytes.byteLength);
     const absolute = resolve(directory);
     try {
@@ -131,14 +135,14 @@ export class ImageWriter {
       throw new ImageWriteError(absolute, 'create the image directory', error);
     }
     const temporaryPath = temporaryImagePath(absolute);
-    let handle: Awaited<ReturnType<typeof open>>;
+    let handle: FileHandle;
     try {
       // 0600: an image holds the guest's memory, which may hold secrets.
       handle = await open(temporaryPath, 'wx', 0o600);
     } catch (error) {
       throw new ImageWriteError(temporaryPath, 'create', error);
     }
-    const writer = new ImageWriter(absolute, temporaryPath, handle, header, metadataBytes, { ...options, key: options.key?.slice() });
+    const writer = new ImageWriter(absolute, temporaryPath, handle, header, metadataBytes, { ...options, key: options.key?.slice() }, limits);
     await writer.#write('write the header of', async () => {
       await writer.#queue.push([header, metadataBytes]);
     });
@@ -154,6 +158,8 @@ export class ImageWriter {
   async addGraph(name: string, value: unknown, options: GraphSectionOptions = {}): Promise<GraphSection> {
     return this.#section(name, options, async (compression, level) => {
       const { bytes, nodeCount } = encodeGraph(value, { registry: options.registry });
+      checkLimit(this.#limits, 'maxGraphBytes', `the encoded length of graph "${name}"`, bytes.byteLength);
+      checkLimit(this.#limits, 'maxGraphNodes', `the object count of graph "${name}"`, nodeCount);
       return async () => {
         const payload = await this.#writePayload(name, bytes, compression, level);
         return { kind: 'graph', name, ...payload, byteLength: bytes.byteLength, nodeCount };
@@ -164,6 +170,7 @@ export class ImageWriter {
   /** ImageWriter.addBlob stores `bytes` (e.g. a module's instrumented bytes) as a blob section. */
   async addBlob(name: string, bytes: Uint8Array, options: SectionOptions = {}): Promise<BlobSection> {
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'a blob is a Uint8Array');
+    checkLimit(this.#limits, 'maxBlobBytes', `the length of blob "${name}"`, bytes.byteLength);
     return this.#section(name, options, async (compression, level) => async () => {
       const payload = await this.#writePayload(name, bytes, compression, level);
       return { kind: 'blob', name, ...payload, byteLength: bytes.byteLength };
@@ -174,6 +181,7 @@ export class ImageWriter {
   async addMemory(name: string, source: MemorySource, options: MemorySectionOptions = {}): Promise<MemorySection> {
     return this.#section(name, options, async (compression, level) => {
       const view = memoryView(source, 'source');
+      checkLimit(this.#limits, 'maxMemoryBytes', `the byte length of memory "${name}"`, view.byteLength);
       const parent = options.parent === undefined ? undefined : await this.#loadParent(name, typeof options.parent === 'string' ? { directory: options.parent } : options.parent);
       return async () => {
         const offset = await this.#queue.drain();
@@ -208,6 +216,7 @@ export class ImageWriter {
     await this.#write('write', async () => {
       const tableOffset = await this.#queue.drain();
       const table = new TextEncoder().encode(serializeSectionTableV1(this.#sections));
+      checkLimit(this.#limits, 'maxTableBytes', 'the section table length', table.byteLength);
       const trailer = encodeTrailerV1({ header: this.#header, metadata: this.#metadata, table }, tableOffset, this.#options.key);
       await this.#queue.push([table, trailer]);
       const bytes = await this.#queue.drain();
@@ -271,6 +280,7 @@ export class ImageWriter {
         throw new InvalidArgumentError('section name', `a section name has 1 to ${MAX_SECTION_NAME_LENGTH} characters`);
       }
       if (this.#sections.some((section) => section.name === name)) throw new InvalidArgumentError('section name', `the image already has a section "${name}"`);
+      checkLimit(this.#limits, 'maxSections', 'the section count', this.#sections.length + 1);
       const compression = options.compression ?? this.#options.compression ?? 'none';
       const level = options.compression === undefined ? (options.compressionLevel ?? this.#options.compressionLevel) : options.compressionLevel;
       checkCompression(compression, level);
@@ -308,7 +318,7 @@ export class ImageWriter {
   }
 
   async #loadParent(name: string, parent: ParentRef): Promise<ParentExtents> {
-    const reader = await ImageReader.open(parent.directory, { key: parent.key ?? this.#options.key, limits: this.#options.limits });
+    const reader = await ImageReader.open(parent.directory, { key: parent.key ?? this.#options.key, limits: this.#limits });
     try {
       const section = parent.section ?? name;
       const extents = await reader.readExtents(section);
