@@ -1,4 +1,62 @@
-// Kernel half (abi, errors, kernel, vfs, fsimpl, syscalls): see the README's API section.
+// The public API of @stasis/sentry. The Sandbox is the entry point; the loader, machine and
+// scheduler are exported for tools that drive them directly (tests, benchmarks, the
+// checkpoint code). Kernel half (abi, errors, kernel, vfs, fsimpl, syscalls): see the README.
+export {
+  type ExecHandle,
+  type ExecOptions,
+  type KillOptions,
+  Sandbox,
+  SandboxStateError,
+  type SandboxStats,
+  type SandboxStatus,
+  type SandboxTaskInfo,
+} from './sandbox.js';
+export {
+  type MountSpec as SandboxMountSpec,
+  type PreopenOption,
+  type SandboxLimits,
+  type SandboxOptions,
+  SandboxOptionsError,
+  type StdioBinding,
+} from './sandbox-options.js';
+export { HOST_FAILURE_EXIT_CODE } from './sandbox-task.js';
+export { defaultCacheDirectory, ModuleCache } from './loader/cache.js';
+export {
+  ComponentModelError,
+  InstrumentationError,
+  InvalidModuleError,
+  LoaderError,
+  MissingEntryPointError,
+  NotWebAssemblyError,
+  UnknownImportsError,
+  UnsupportedFeatureError,
+} from './loader/errors.js';
+export { type InstrumentedModuleInfo, type InstrumentMode, type InstrumentStats, instrumentModule } from './loader/instrument.js';
+export { type LoadedProgram, type LoadOptions, loadProgram, ProgramReadError } from './loader/load.js';
+export { classifyBinary, validateModule, type ValidatedModule } from './loader/validate.js';
+export { AsyncifyStackOverflowError } from './machine/asyncify-buffer.js';
+export { MachineStateError, MemoryLimitError } from './machine/errors.js';
+export {
+  type GuestFunction,
+  Machine,
+  type MachineImports,
+  type MachineOptions,
+  type MachinePhase,
+  type MachineResult,
+  type MachineStop,
+} from './machine/machine.js';
+export { type LoadMachineOptions, loadMachine, MachineStateV1, saveMachine } from './machine/machine.state.js';
+export { formatTrapReport, type Trap, TRAP_EXIT_CODE } from './machine/trap.js';
+export {
+  type ExitStatus,
+  type Schedulable,
+  type ScheduledState,
+  ScheduledTask,
+  Scheduler,
+  type SchedulerOptions,
+  SIGNALS,
+  type SliceResult,
+} from './kernel/scheduler.js';
 export * from './abi/wasi/index.js';
 export * from './errors/index.js';
 export { type ClockSource, HostClock, KernelClock, type TimerHandle } from './kernel/clock.js';

@@ -1,0 +1,168 @@
+// The options of a Sandbox, validated once at the door (zod), and their translation into the
+// kernel's vocabulary: mounts and `--dir HOST::GUEST` preopens become kernel mounts and
+// preopened directories, the stdio binding becomes fds 0-2.
+import { posix } from 'node:path';
+import type { FeatureSet } from '@stasis/cpuid';
+import { z } from 'zod';
+import type { MountSpec as KernelMountSpec, PreopenSpec, StdioSpec } from './kernel/kernel.js';
+import type { InstrumentMode } from './loader/instrument.js';
+
+/** StdioBinding binds a task's fds 0-2 to host fds (default 0, 1, 2) or to /dev/null. */
+export interface StdioBinding {
+  stdin?: number | 'null';
+  stdout?: number | 'null';
+  stderr?: number | 'null';
+}
+
+/** MountSpec is one extra mount of the guest tree: a confined host directory (bind) or a tmpfs. */
+export interface MountSpec {
+  type: 'bind' | 'tmpfs';
+  /** Absolute guest path. */
+  destination: string;
+  /** Host directory of a bind mount. */
+  source?: string;
+  readonly?: boolean;
+}
+
+/** PreopenOption is a directory handed to the program at fd 3 onwards (`stasis do --dir HOST::GUEST`). */
+export interface PreopenOption {
+  /** The name the guest sees (fd_prestat_dir_name), e.g. `/data` or a relative `fs-tests.dir`. */
+  guest: string;
+  /** Host directory bound at the guest name; without it, an existing guest directory is preopened. */
+  host?: string;
+  readonly?: boolean;
+}
+
+/** SandboxLimits bound what the sandbox's tasks may consume. */
+export interface SandboxLimits {
+  /** Linear memory per task, in 64 KiB pages: the guest's memory.grow fails beyond it. */
+  memoryPages?: number;
+  /** Open fds per task (EMFILE beyond). */
+  openFiles?: number;
+  /** CPU time per task in ms: a task over it is killed with SIGXCPU (status 152), as with RLIMIT_CPU. */
+  cpuTimeMs?: number;
+}
+
+/** SandboxOptions configure a new sandbox. */
+export interface SandboxOptions {
+  /** The program: wasm bytes, or a host path to a .wasm file. */
+  module: Uint8Array | string;
+  /** argv, args[0] included. */
+  args: string[];
+  /** Environment as `KEY=VALUE`; nothing is inherited from the host. */
+  env: string[];
+  /** Host directory: the read-only lower layer of an overlay root (writes go to memory); `/` is then preopened. */
+  rootfs?: string;
+  mounts?: MountSpec[];
+  preopens?: PreopenOption[];
+  /** Guest working directory (default `/`). */
+  cwd?: string;
+  stdio?: StdioBinding;
+  /** `anywhere` (default): a task can be stopped at any moment; `safepoint`: only at syscalls, faster. */
+  mode?: InstrumentMode;
+  /** CPU features shown in /proc/cpuinfo and recorded in checkpoints (default: the host's). */
+  cpuFeatures?: FeatureSet;
+  limits?: SandboxLimits;
+  /** Instrumented-module cache directory (default `$STASIS_CACHE_DIR` or `~/.cache/stasis`); false disables it. */
+  cacheDir?: string | false;
+  /** Recorded in checkpoint metadata (container id, spec...). */
+  labels?: Record<string, string>;
+}
+
+/** SandboxOptionsError: the options given to Sandbox.create are not valid. */
+export class SandboxOptionsError extends Error {
+  override name = 'SandboxOptionsError';
+  /** Where in the options the problem is, e.g. `limits.memoryPages`. */
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(`invalid sandbox options: ${path ? `${path}: ` : ''}${message}`);
+    this.path = path;
+  }
+}
+
+const hostFd = z.union([z.number().int().nonnegative(), z.literal('null')]);
+const stdioSchema = z.object({ stdin: hostFd.optional(), stdout: hostFd.optional(), stderr: hostFd.optional() }).strict();
+
+const SandboxOptionsSchema = z
+  .object({
+    module: z.union([z.instanceof(Uint8Array), z.string().min(1)]),
+    args: z.array(z.string()).min(1, 'needs at least argv[0]'),
+    env: z.array(z.string().regex(/^[^=]+=/, 'must be KEY=VALUE')),
+    rootfs: z.string().min(1).optional(),
+    mounts: z
+      .array(
+        z
+          .object({ type: z.enum(['bind', 'tmpfs']), destination: z.string().startsWith('/'), source: z.string().optional(), readonly: z.boolean().optional() })
+          .refine((mount) => mount.type !== 'bind' || mount.source !== undefined, 'a bind mount needs a source'),
+      )
+      .optional(),
+    preopens: z.array(z.object({ guest: z.string().min(1), host: z.string().min(1).optional(), readonly: z.boolean().optional() })).optional(),
+    cwd: z.string().startsWith('/').optional(),
+    stdio: stdioSchema.optional(),
+    mode: z.enum(['anywhere', 'safepoint']).optional(),
+    cpuFeatures: z.custom<FeatureSet>((value) => typeof (value as FeatureSet | undefined)?.names === 'function', 'must be a @stasis/cpuid FeatureSet').optional(),
+    limits: z
+      .object({
+        memoryPages: z.number().int().min(1).max(65536).optional(),
+        openFiles: z.number().int().min(4).optional(),
+        cpuTimeMs: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+    labels: z.record(z.string()).optional(),
+  })
+  .strict();
+
+/** parseSandboxOptions validates options, or throws SandboxOptionsError naming the first problem. */
+export function parseSandboxOptions(options: SandboxOptions): SandboxOptions {
+  const parsed = SandboxOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SandboxOptionsError(issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
+  }
+  return options;
+}
+
+/** validateStdio checks an exec's stdio binding. */
+export function parseStdio(stdio: StdioBinding | undefined): StdioBinding | undefined {
+  const parsed = stdioSchema.optional().safeParse(stdio);
+  if (!parsed.success) throw new SandboxOptionsError(`stdio.${parsed.error.issues[0]?.path.join('.') ?? ''}`, parsed.error.issues[0]?.message ?? 'invalid');
+  return stdio;
+}
+
+/** kernelStdio turns a StdioBinding into the kernel's fds 0-2 (the host's 0, 1, 2 by default). */
+export function kernelStdio(stdio: StdioBinding | undefined): [StdioSpec, StdioSpec, StdioSpec] {
+  return [stdio?.stdin ?? 0, stdio?.stdout ?? 1, stdio?.stderr ?? 2];
+}
+
+/** GuestTree is the kernel's view of the options' file system: mounts to make and directories to preopen. */
+export interface GuestTree {
+  readonly mounts: KernelMountSpec[];
+  readonly preopens: PreopenSpec[];
+}
+
+/**
+ * guestTree lays out the guest's file system: the options' mounts, then one bind mount per
+ * preopen with a host directory (at `/` + its guest name, so a relative name such as
+ * `fs-tests.dir` works as wasmtime's `--dir` does), and the preopened directories in order,
+ * `/` first when there is a rootfs.
+ */
+export function guestTree(options: Pick<SandboxOptions, 'rootfs' | 'mounts' | 'preopens'>): GuestTree {
+  const mounts: KernelMountSpec[] = (options.mounts ?? []).map((mount) =>
+    mount.type === 'bind'
+      ? { type: 'bind', source: mount.source as string, target: mount.destination, readonly: mount.readonly ?? false }
+      : { type: 'tmpfs', target: mount.destination },
+  );
+  const preopens: PreopenSpec[] = [];
+  if (options.rootfs !== undefined) preopens.push({ path: '/', name: '/' });
+  for (const preopen of options.preopens ?? []) {
+    const path = posix.resolve('/', preopen.guest);
+    if (preopen.host !== undefined && path === '/') {
+      throw new SandboxOptionsError('preopens', `cannot bind host directory ${preopen.host} over the guest root; use rootfs for the root`);
+    }
+    if (preopen.host !== undefined) mounts.push({ type: 'bind', source: preopen.host, target: path, readonly: preopen.readonly ?? false });
+    if (!preopens.some((existing) => existing.name === preopen.guest)) preopens.push({ path, name: preopen.guest });
+  }
+  return { mounts, preopens };
+}

@@ -1,0 +1,238 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TEST_CACHE_DIR, fixturePath } from '../test/machine/fixtures.js';
+import { SIGNALS } from './kernel/scheduler.js';
+import { NotWebAssemblyError, UnknownImportsError } from './loader/errors.js';
+import { Sandbox, SandboxStateError } from './sandbox.js';
+import { type SandboxOptions, SandboxOptionsError } from './sandbox-options.js';
+
+/** A sandbox whose stdout and stderr go to files, read back with output(). */
+class Captured {
+  readonly directory = mkdtempSync(join(tmpdir(), 'stasis-sandbox-test-'));
+  readonly stdoutPath = join(this.directory, 'stdout');
+  readonly stderrPath = join(this.directory, 'stderr');
+  readonly stdout = openSync(this.stdoutPath, 'w');
+  readonly stderr = openSync(this.stderrPath, 'w');
+  stdin: number | 'null' = 'null';
+  /** Left open at the end: libuv aborts the process if a stream's fd is closed under it. */
+  keepStdinOpen = false;
+
+  options(name: string, args: string[] = [], extra: Partial<SandboxOptions> = {}): SandboxOptions {
+    return {
+      module: fixturePath(name),
+      args: [`${name}.wasm`, ...args],
+      env: [],
+      stdio: { stdin: this.stdin, stdout: this.stdout, stderr: this.stderr },
+      cacheDir: TEST_CACHE_DIR,
+      ...extra,
+    };
+  }
+
+  output(): { stdout: string; stderr: string } {
+    return { stdout: readFileSync(this.stdoutPath, 'utf8'), stderr: readFileSync(this.stderrPath, 'utf8') };
+  }
+
+  dispose(): void {
+    closeSync(this.stdout);
+    closeSync(this.stderr);
+    if (typeof this.stdin === 'number' && !this.keepStdinOpen) closeSync(this.stdin);
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+let io: Captured;
+const SandboxSuite = suite('Sandbox');
+SandboxSuite.before.each(() => {
+  io = new Captured();
+});
+SandboxSuite.after.each(() => {
+  io.dispose();
+});
+
+SandboxSuite('runs a program to its exit status, with its output on the bound fds', async () => {
+  const sandbox = await Sandbox.create(io.options('exit-code', ['42'], { mode: 'safepoint' }));
+  assert.is(sandbox.status, 'created');
+  sandbox.start();
+  assert.is(sandbox.status, 'running');
+  assert.equal(await sandbox.wait(), { code: 42 });
+  assert.is(sandbox.status, 'stopped');
+  assert.is(io.output().stdout, 'exiting with 42\n');
+  assert.equal(sandbox.tasks(), [{ tid: 1, args: ['exit-code.wasm', '42'], state: 'exited', exitCode: 42 }]);
+});
+
+SandboxSuite('a trap exits 134 with a wasmtime-style report on the sandbox stderr', async () => {
+  const sandbox = await Sandbox.create(io.options('trap'));
+  sandbox.start();
+  assert.equal(await sandbox.wait(), { code: 134 });
+  const { stdout, stderr } = io.output();
+  assert.is(stdout, 'about to trap\n');
+  assert.match(stderr, /^Error: failed to run main module `.*trap\.wasm`\n/);
+  assert.match(stderr, /wasm trap: wasm `unreachable` instruction executed\n$/);
+});
+
+SandboxSuite('the guest sees exactly the args, env and preopened directories it is given', async () => {
+  const host = mkdtempSync(join(tmpdir(), 'stasis-preopen-'));
+  writeFileSync(join(host, 'hello.txt'), 'hello from the host\n');
+  try {
+    // The fixtures do not print their environment; the kernel task shows what the guest gets.
+    const sandbox = await Sandbox.create(io.options('exit-code', ['0'], { env: ['A=1'], preopens: [{ guest: 'data.dir', host }] }));
+    const task = [...sandbox.kernel.tasks.values()][0];
+    assert.equal(task?.env, ['A=1']);
+    assert.equal(task?.args, ['exit-code.wasm', '0']);
+    const preopen = task?.fdTable.get(3);
+    assert.is(preopen?.preopen, 'data.dir');
+    sandbox.kill(SIGNALS.SIGKILL);
+    assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+  } finally {
+    rmSync(host, { recursive: true, force: true });
+  }
+});
+
+SandboxSuite('keeps the event loop running while a guest computes, and kill ends it at a safe point', async () => {
+  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
+  sandbox.start();
+  let ticks = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      ticks++;
+      if (ticks === 3) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  assert.is(sandbox.status, 'running', 'the guest is still computing after three timer ticks');
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+  assert.ok(sandbox.stats().cpuTimeMs > 0);
+});
+
+SandboxSuite('pause freezes every task at a safe point until resume', async () => {
+  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
+  sandbox.start();
+  while (sandbox.stats().cpuTimeMs === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  await sandbox.pause();
+  assert.is(sandbox.status, 'paused');
+  assert.equal(
+    sandbox.tasks().map((task) => task.state),
+    ['paused'],
+  );
+  const cpuAtPause = sandbox.stats().cpuTimeMs;
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+  assert.is(sandbox.stats().cpuTimeMs, cpuAtPause, 'no CPU time is used while paused');
+  sandbox.resume();
+  assert.is(sandbox.status, 'running');
+  while (sandbox.stats().cpuTimeMs === cpuAtPause) await new Promise((resolve) => setTimeout(resolve, 1));
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+});
+
+SandboxSuite('SIGKILL ends a paused sandbox; SIGTERM waits for resume', async () => {
+  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
+  sandbox.start();
+  await sandbox.pause();
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.is(sandbox.status, 'paused', 'SIGTERM is held while paused');
+  sandbox.kill(SIGNALS.SIGKILL);
+  assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+  assert.is(sandbox.status, 'stopped');
+});
+
+SandboxSuite('stdin from a file reaches the guest and ends with end of file', async () => {
+  const input = join(io.directory, 'input');
+  writeFileSync(input, 'first line\n');
+  io.stdin = openSync(input, 'r');
+  const sandbox = await Sandbox.create(io.options('echo'));
+  sandbox.start();
+  assert.equal(await sandbox.wait(), { code: 0 });
+  assert.is(io.output().stdout, '1: first line\neof after 1 lines\n');
+});
+
+SandboxSuite('a task blocked on an empty stdin pipe does not hold the thread, and SIGKILL ends it at once', async () => {
+  const fifo = join(io.directory, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  // Read-write, so opening does not wait for a writer and the pipe never reports EOF.
+  io.stdin = openSync(fifo, 'r+');
+  io.keepStdinOpen = true;
+  const sandbox = await Sandbox.create(io.options('echo'));
+  sandbox.start();
+  while (sandbox.tasks()[0]?.state !== 'blocked') await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(sandbox.tasks()[0], { tid: 1, args: ['echo.wasm'], state: 'blocked' });
+  sandbox.kill(SIGNALS.SIGKILL);
+  assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+});
+
+SandboxSuite('memory beyond the limit makes the guest memory.grow fail, not the sandbox', async () => {
+  const sandbox = await Sandbox.create(io.options('grow', ['64'], { limits: { memoryPages: 80 } }));
+  sandbox.start();
+  assert.equal(await sandbox.wait(), { code: 0 });
+  const got = Number(/allocated (\d+) MiB/.exec(io.output().stdout)?.[1]);
+  assert.ok(got >= 1 && got < 5, `allocated ${got} MiB under a 5 MiB limit`);
+  assert.ok(sandbox.stats().memoryBytes === 0, 'an exited task holds no memory in the stats');
+});
+
+SandboxSuite('a task over its CPU time limit is killed with SIGXCPU', async () => {
+  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { limits: { cpuTimeMs: 30 } }));
+  sandbox.start();
+  assert.equal(await sandbox.wait(), { code: 152, signal: SIGNALS.SIGXCPU });
+});
+
+SandboxSuite('exec runs another task beside init; init exiting kills it', async () => {
+  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
+  sandbox.start();
+  const exec = await sandbox.exec({ module: fixturePath('exit-code'), args: ['exit-code.wasm', '5'] });
+  assert.equal(await exec.wait(), { code: 5 });
+  const spinner = await sandbox.exec({ args: ['spin.wasm', '1000000', '1000000'] });
+  assert.equal(
+    sandbox.tasks().map((task) => [task.tid, task.state === 'exited' ? task.exitCode : 'live']),
+    [
+      [1, 'live'],
+      [exec.tid, 5],
+      [spinner.tid, 'live'],
+    ],
+  );
+  assert.is(sandbox.stats().tasks, 2);
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+  assert.equal(await spinner.wait(), { code: 137, signal: 9 });
+  try {
+    await sandbox.exec({ args: ['x'] });
+    assert.unreachable('exec in a stopped sandbox');
+  } catch (error) {
+    assert.instance(error, SandboxStateError);
+  }
+});
+
+SandboxSuite('refuses bad programs and bad options with typed errors, and the host stays healthy', async () => {
+  const bad = join(io.directory, 'native');
+  writeFileSync(bad, new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
+  await Sandbox.create(io.options('exit-code', [], { module: bad })).then(
+    () => assert.unreachable('an ELF file should be refused'),
+    (error) => assert.instance(error, NotWebAssemblyError),
+  );
+  const foreign = new Uint8Array(readFileSync(fixturePath('exit-code')));
+  // Rename the first import's module "wasi_snapshot_preview1" to "wasi_snapshot_preview0".
+  const at = Buffer.from(foreign).indexOf('wasi_snapshot_preview1');
+  foreign[at + 'wasi_snapshot_preview'.length] = '0'.charCodeAt(0);
+  await Sandbox.create(io.options('exit-code', [], { module: foreign })).then(
+    () => assert.unreachable('an unknown import should be refused'),
+    (error) => assert.instance(error, UnknownImportsError),
+  );
+  await Sandbox.create(io.options('exit-code', [], { limits: { memoryPages: 0 } })).then(
+    () => assert.unreachable('a zero memory limit should be refused'),
+    (error) => {
+      assert.instance(error, SandboxOptionsError);
+      assert.is((error as SandboxOptionsError).path, 'limits.memoryPages');
+    },
+  );
+  const sandbox = await Sandbox.create(io.options('exit-code', ['3']));
+  sandbox.start();
+  assert.throws(() => sandbox.start(), (error: unknown) => error instanceof SandboxStateError);
+  assert.equal(await sandbox.wait(), { code: 3 });
+});
+
+SandboxSuite.run();

@@ -1,0 +1,311 @@
+// The public face of the sentry: a Sandbox runs one WASI program (and what is exec'd beside
+// it) in a kernel of its own. It composes the loader (validate, instrument, cache), a Kernel
+// (file system, fds, clocks), one Machine per task (the wasm instance and its Asyncify state)
+// and the Scheduler (time slices on this thread).
+//
+// Lifecycle, as in runc/runsc: created -> start() -> running <-> paused -> stopped. The
+// sandbox stops when its init task exits; the other tasks are then killed, as a container's
+// processes die with its init.
+import { type FeatureSet, detectHost } from '@stasis/cpuid';
+import { cpuInfoFor } from './kernel/cpuinfo.js';
+import { type CpuInfoOptions, Kernel } from './kernel/kernel.js';
+import { type ExitStatus, SIGNALS, type ScheduledTask, Scheduler } from './kernel/scheduler.js';
+import type { LoadedProgram } from './loader/load.js';
+import { loadProgram } from './loader/load.js';
+import { Machine } from './machine/machine.js';
+import {
+  type GuestTree,
+  type SandboxOptions,
+  type StdioBinding,
+  guestTree,
+  kernelStdio,
+  parseSandboxOptions,
+  parseStdio,
+} from './sandbox-options.js';
+import { GuestTask, hostWriter } from './sandbox-task.js';
+import { WASI_MODULE, createWasiImports } from './syscalls/wasi/imports.js';
+import { WASI_SYSCALLS } from './syscalls/wasi/table.js';
+
+/** SandboxStatus is where a sandbox is in its lifecycle. */
+export type SandboxStatus = 'created' | 'running' | 'paused' | 'stopped';
+
+/** SandboxTaskInfo describes one task for `ps`. */
+export interface SandboxTaskInfo {
+  tid: number;
+  args: string[];
+  state: 'running' | 'blocked' | 'paused' | 'exited';
+  exitCode?: number;
+}
+
+/** SandboxStats are a sandbox's resource figures. */
+export interface SandboxStats {
+  /** Linear memory of the live tasks, in bytes. */
+  memoryBytes: number;
+  /** Live tasks. */
+  tasks: number;
+  /** CPU time used by all tasks, exited ones included. */
+  cpuTimeMs: number;
+}
+
+/** ExecOptions describe a task started beside the init task (`runc exec`). */
+export interface ExecOptions {
+  /** The program (default: the sandbox's own module). */
+  module?: Uint8Array | string;
+  args: string[];
+  /** Environment (default: the init task's). */
+  env?: string[];
+  cwd?: string;
+  /** Stdio (default: the sandbox's). */
+  stdio?: StdioBinding;
+}
+
+/** ExecHandle is a started exec task. */
+export interface ExecHandle {
+  tid: number;
+  wait(): Promise<{ code: number; signal?: number }>;
+}
+
+/** KillOptions choose which task a signal goes to (default: the init task). */
+export interface KillOptions {
+  tid?: number;
+  /** Signal every live task. */
+  all?: boolean;
+}
+
+/** SandboxStateError: an operation that the sandbox's status does not allow (start twice, exec when stopped). */
+export class SandboxStateError extends Error {
+  override name = 'SandboxStateError';
+  readonly status: SandboxStatus;
+  constructor(operation: string, status: SandboxStatus) {
+    super(`cannot ${operation} a sandbox that is ${status}`);
+    this.status = status;
+  }
+}
+
+/** WASI_IMPORT_NAMES are the imports a program may use, as `module.name`. */
+const WASI_IMPORT_NAMES: ReadonlySet<string> = new Set(Object.keys(WASI_SYSCALLS).map((name) => `${WASI_MODULE}.${name}`));
+
+/** Sandbox runs a WASI program in a kernel of its own. */
+export class Sandbox {
+  /** The sandbox's kernel (file system, tasks, clocks). */
+  readonly kernel: Kernel;
+  /** The init program, instrumented and compiled. */
+  readonly program: LoadedProgram;
+  readonly labels: Readonly<Record<string, string>>;
+  private readonly options: SandboxOptions;
+  private readonly tree: GuestTree;
+  private readonly scheduler: Scheduler;
+  private readonly guests = new Map<number, GuestTask>();
+  private readonly programs = new Map<string, Promise<LoadedProgram>>();
+  private readonly init: GuestTask;
+  private statusValue: SandboxStatus = 'created';
+  private readonly initExit: Promise<ExitStatus>;
+  private settleInit!: (status: ExitStatus) => void;
+
+  private constructor(options: SandboxOptions, kernel: Kernel, tree: GuestTree, program: LoadedProgram, init: GuestTask) {
+    this.options = options;
+    this.kernel = kernel;
+    this.tree = tree;
+    this.program = program;
+    this.init = init;
+    this.labels = { ...options.labels };
+    this.scheduler = new Scheduler({
+      cpuTimeLimitMs: options.limits?.cpuTimeMs,
+      onError: (tid, error) => kernel.log(`task ${tid} failed in the scheduler: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    });
+    this.guests.set(init.task.tid, init);
+    this.initExit = new Promise((resolve) => {
+      this.settleInit = resolve;
+    });
+  }
+
+  /** create loads and instruments the program (cached) and builds the kernel and the init task; nothing runs until start(). */
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    parseSandboxOptions(options);
+    const tree = guestTree(options);
+    const cpu = cpuOptions(options.cpuFeatures);
+    const kernel = new Kernel({
+      ...(options.rootfs !== undefined ? { rootfs: options.rootfs } : {}),
+      mounts: tree.mounts,
+      ...(cpu ? { cpu } : {}),
+      limits: {
+        ...(options.limits?.openFiles !== undefined ? { openFiles: options.limits.openFiles } : {}),
+        ...(options.limits?.memoryPages !== undefined ? { memoryPages: options.limits.memoryPages } : {}),
+      },
+    });
+    const program = await loadProgram(options.module, {
+      mode: options.mode ?? 'anywhere',
+      providedImports: WASI_IMPORT_NAMES,
+      ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+    });
+    const init = await spawn(kernel, tree, program, options, { args: options.args, env: options.env, cwd: options.cwd, stdio: options.stdio });
+    return new Sandbox(options, kernel, tree, program, init);
+  }
+
+  /** status is where the sandbox is in its lifecycle. */
+  get status(): SandboxStatus {
+    return this.statusValue;
+  }
+
+  /** start runs the init task. */
+  start(): void {
+    if (this.statusValue !== 'created') throw new SandboxStateError('start', this.statusValue);
+    this.statusValue = 'running';
+    this.schedule(this.init).exited.then((status) => this.stopped(status));
+  }
+
+  /** wait resolves when the init task exits: its exit code (128 + signal when killed; 134 on a trap). */
+  async wait(): Promise<{ code: number; signal?: number }> {
+    return { ...(await this.initExit) };
+  }
+
+  /**
+   * kill signals the init task (or `options.tid`, or every task with `all`). The task ends at
+   * its next safe point, which is at once unless it is inside a syscall; SIGKILL also ends a
+   * paused task, other signals take effect on resume. Every signal terminates: WASI programs
+   * have no signal handlers.
+   */
+  kill(signal: number, options: KillOptions = {}): void {
+    if (this.statusValue === 'stopped') return;
+    if (this.statusValue === 'created') {
+      this.init.task.exit(128 + signal);
+      this.stopped({ code: 128 + signal, signal });
+      return;
+    }
+    const targets = options.all ? [...this.guests.keys()] : [options.tid ?? this.init.task.tid];
+    for (const tid of targets) this.scheduler.kill(tid, signal);
+  }
+
+  /** pause stops every task at a safe point; it resolves once none is running. */
+  async pause(): Promise<void> {
+    if (this.statusValue === 'paused') return;
+    if (this.statusValue !== 'running') throw new SandboxStateError('pause', this.statusValue);
+    await this.scheduler.pause();
+    if (this.statusValue === 'running') this.statusValue = 'paused';
+  }
+
+  /** resume continues a paused sandbox. */
+  resume(): void {
+    if (this.statusValue !== 'paused') throw new SandboxStateError('resume', this.statusValue);
+    this.statusValue = 'running';
+    this.scheduler.resume();
+  }
+
+  /** exec starts another task in the sandbox, sharing its file system. */
+  async exec(options: ExecOptions): Promise<ExecHandle> {
+    if (this.statusValue !== 'running') throw new SandboxStateError('exec in', this.statusValue);
+    parseStdio(options.stdio);
+    if (options.args.length === 0) throw new SandboxStateError('exec an empty argv in', this.statusValue);
+    const program = options.module === undefined ? this.program : await this.load(options.module);
+    const guest = await spawn(this.kernel, this.tree, program, this.options, {
+      args: options.args,
+      env: options.env ?? this.options.env,
+      cwd: options.cwd ?? this.options.cwd,
+      stdio: options.stdio ?? this.options.stdio,
+    });
+    if (this.statusValue !== 'running') {
+      guest.task.exit(128 + SIGNALS.SIGKILL);
+      throw new SandboxStateError('exec in', this.statusValue);
+    }
+    this.guests.set(guest.task.tid, guest);
+    const scheduled = this.schedule(guest);
+    return { tid: guest.task.tid, wait: async () => ({ ...(await scheduled.exited) }) };
+  }
+
+  /** tasks lists every task the sandbox has run, in tid order. */
+  tasks(): SandboxTaskInfo[] {
+    return [...this.guests.values()].map((guest) => {
+      const scheduled = this.scheduler.get(guest.task.tid);
+      const args = [...guest.task.args];
+      if (!scheduled) return { tid: guest.task.tid, args, state: this.statusValue === 'stopped' ? 'exited' : 'blocked' };
+      if (scheduled.state === 'exited') return { tid: scheduled.tid, args, state: 'exited', exitCode: scheduled.status?.code };
+      if (this.scheduler.paused) return { tid: scheduled.tid, args, state: 'paused' };
+      return { tid: scheduled.tid, args, state: scheduled.state === 'blocked' ? 'blocked' : 'running' };
+    });
+  }
+
+  /** stats reports memory, live tasks and CPU time. */
+  stats(): SandboxStats {
+    let memoryBytes = 0;
+    let tasks = 0;
+    let cpuTimeMs = 0;
+    for (const guest of this.guests.values()) {
+      const scheduled = this.scheduler.get(guest.task.tid);
+      cpuTimeMs += scheduled?.cpuTimeMs ?? 0;
+      if (scheduled?.state === 'exited' || guest.task.state === 'exited') continue;
+      tasks++;
+      memoryBytes += guest.machine.memory.buffer.byteLength;
+    }
+    return { memoryBytes, tasks, cpuTimeMs };
+  }
+
+  private schedule(guest: GuestTask): ScheduledTask {
+    const scheduled = this.scheduler.add(guest.task.tid, guest);
+    scheduled.exited.then((status) => guest.task.exit(status.code));
+    return scheduled;
+  }
+
+  private stopped(status: ExitStatus): void {
+    if (this.statusValue === 'stopped') return;
+    this.statusValue = 'stopped';
+    // A container's processes die with its init.
+    for (const tid of this.guests.keys()) this.scheduler.kill(tid, SIGNALS.SIGKILL);
+    this.scheduler.resume();
+    this.settleInit(status);
+  }
+
+  private load(module: Uint8Array | string): Promise<LoadedProgram> {
+    if (typeof module !== 'string') return loadProgram(module, this.loadOptions());
+    let program = this.programs.get(module);
+    if (!program) {
+      program = loadProgram(module, this.loadOptions());
+      this.programs.set(module, program);
+      program.catch(() => this.programs.delete(module));
+    }
+    return program;
+  }
+
+  private loadOptions() {
+    return {
+      mode: this.options.mode ?? 'anywhere',
+      providedImports: WASI_IMPORT_NAMES,
+      ...(this.options.cacheDir !== undefined ? { cacheDir: this.options.cacheDir } : {}),
+    } as const;
+  }
+}
+
+/** spawn makes a kernel task and its machine (not yet scheduled). */
+async function spawn(
+  kernel: Kernel,
+  tree: GuestTree,
+  program: LoadedProgram,
+  options: SandboxOptions,
+  task: { args: string[]; env: string[]; cwd?: string | undefined; stdio?: StdioBinding | undefined },
+): Promise<GuestTask> {
+  const kernelTask = kernel.createTask({
+    args: task.args,
+    env: task.env,
+    ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
+    stdio: kernelStdio(task.stdio),
+    preopens: tree.preopens,
+  });
+  try {
+    const machine = await Machine.create({
+      module: program.module,
+      info: program.info,
+      imports: (memory) => ({ [WASI_MODULE]: createWasiImports(kernelTask, { memory: () => memory }) }),
+      ...(options.limits?.memoryPages !== undefined ? { memoryLimitPages: options.limits.memoryPages } : {}),
+    });
+    return new GuestTask(kernelTask, machine, program.program, hostWriter(task.stdio?.stderr ?? 2));
+  } catch (error) {
+    kernelTask.exit(128 + SIGNALS.SIGKILL);
+    throw error;
+  }
+}
+
+/** cpuOptions renders /proc/cpuinfo from the given feature set, or the host's (undefined on a host @stasis/cpuid does not know). */
+function cpuOptions(features: FeatureSet | undefined): CpuInfoOptions | undefined {
+  const host = detectHost();
+  if (features) return cpuInfoFor(features, host.supported && host.arch === features.arch ? { cpus: host.cpus, ...host.identity } : {});
+  return host.supported ? cpuInfoFor(host.features, { cpus: host.cpus, ...host.identity }) : undefined;
+}
