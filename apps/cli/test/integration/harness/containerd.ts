@@ -13,6 +13,8 @@ export interface CtrRunOptions {
   readonly terminal?: boolean;
   /** Where the shim writes the task's stdout and stderr (`--log-uri file://...`). */
   readonly logFile?: string;
+  /** No stdio at all (`--null-io`): the shim hands the runtime /dev/null, read-only. */
+  readonly nullIo?: boolean;
   /** A host directory bind-mounted read-write at /out in the container. */
   readonly outDirectory?: string;
 }
@@ -30,7 +32,7 @@ export function ctrRunArgs(
   if (options.remove) flags.push('--rm');
   if (options.terminal) flags.push('--tty');
   if (options.logFile !== undefined) flags.push('--log-uri', `file://${options.logFile}`);
-  else if (options.detach) flags.push('--null-io');
+  if (options.nullIo) flags.push('--null-io');
   if (options.outDirectory !== undefined) {
     mkdirSync(options.outDirectory, { recursive: true });
     flags.push('--mount', `type=bind,src=${options.outDirectory},dst=/out,options=rbind:rw`);
