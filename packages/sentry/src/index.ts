@@ -10,7 +10,35 @@ export {
   type SandboxStats,
   type SandboxStatus,
   type SandboxTaskInfo,
+  type SandboxProgram,
+  type SandboxRestoreOptions,
 } from './sandbox.js';
+// Checkpoint and restore (state/): the options and results of Sandbox.checkpoint/restore, the
+// image's labels (read by `stasis inspect`), and why a checkpoint or restore is refused.
+export type { CheckpointOptions, CheckpointResult } from './state/checkpoint.js';
+export type { RestoreMount, RestoreOptions, RestoreStdio } from './state/restore.js';
+export {
+  CheckpointError,
+  CheckpointStateError,
+  HostRebindError,
+  ImageContentError,
+  ImageCpuMismatchError,
+  ImageIncompatibleError,
+  ReservedLabelError,
+  SafePointTimeoutError,
+} from './state/errors.js';
+export {
+  IMAGE_PRODUCER,
+  imageLabels,
+  type ParsedImageLabels,
+  parseImageLabels,
+  RESERVED_LABEL_PREFIX,
+  SANDBOX_STATE_VERSION,
+  SENTRY_LABELS,
+  SENTRY_VERSION,
+  type SentryImageFacts,
+} from './state/image-labels.js';
+export { SECTIONS as IMAGE_SECTIONS } from './state/image-layout.js';
 export {
   type MountSpec as SandboxMountSpec,
   type PreopenOption,

@@ -6,7 +6,7 @@
 // Lifecycle, as in runc/runsc: created -> start() -> running <-> paused -> stopped. The
 // sandbox stops when its init task exits; the other tasks are then killed, as a container's
 // processes die with its init.
-import { type FeatureSet, detectHost } from '@stasis/cpuid';
+import { FeatureSet, detectHost } from '@stasis/cpuid';
 import { cpuInfoFor } from './kernel/cpuinfo.js';
 import { type CpuInfoOptions, Kernel } from './kernel/kernel.js';
 import { type ExitStatus, SIGNALS, type ScheduledTask, Scheduler } from './kernel/scheduler.js';
@@ -23,8 +23,13 @@ import {
   parseStdio,
 } from './sandbox-options.js';
 import { GuestTask, hostWriter } from './sandbox-task.js';
+import { type CheckpointOptions, type CheckpointResult, type CheckpointableTask, checkpointSandbox } from './state/checkpoint.js';
+import { type RestoreOptions, restoreSandbox } from './state/restore.js';
 import { WASI_MODULE, createWasiImports } from './syscalls/wasi/imports.js';
 import { WASI_SYSCALLS } from './syscalls/wasi/table.js';
+
+/** SandboxProgram is an instrumented program as the sandbox keeps it (loaded, or read from an image). */
+export type SandboxProgram = Pick<LoadedProgram, 'program' | 'module' | 'bytes' | 'info'>;
 
 /** SandboxStatus is where a sandbox is in its lifecycle. */
 export type SandboxStatus = 'created' | 'running' | 'paused' | 'stopped';
@@ -72,6 +77,14 @@ export interface KillOptions {
   all?: boolean;
 }
 
+/** SandboxRestoreOptions restore a sandbox from a checkpoint image (then start() it). */
+export interface SandboxRestoreOptions extends Omit<RestoreOptions, 'hostCpuFeatures'> {
+  /** This host's CPU feature set after its own policy (default: detected); the image's set must be a subset. */
+  cpuFeatures?: FeatureSet;
+  /** Instrumented-module cache for programs exec'd after the restore. */
+  cacheDir?: string | false;
+}
+
 /** SandboxStateError: an operation that the sandbox's status does not allow (start twice, exec when stopped). */
 export class SandboxStateError extends Error {
   override name = 'SandboxStateError';
@@ -90,7 +103,7 @@ export class Sandbox {
   /** The sandbox's kernel (file system, tasks, clocks). */
   readonly kernel: Kernel;
   /** The init program, instrumented and compiled. */
-  readonly program: LoadedProgram;
+  readonly program: SandboxProgram;
   readonly labels: Readonly<Record<string, string>>;
   private readonly options: SandboxOptions;
   private readonly tree: GuestTree;
@@ -101,8 +114,12 @@ export class Sandbox {
   private statusValue: SandboxStatus = 'created';
   private readonly initExit: Promise<ExitStatus>;
   private settleInit!: (status: ExitStatus) => void;
+  /** Instrumented programs by hash: a checkpoint carries the bytes of each one a live task runs. */
+  private readonly modules = new Map<string, SandboxProgram>();
+  /** Restored tasks other than init, scheduled by start() with the CPU time and signal they had. */
+  private restoredTasks: { guest: GuestTask; cpuTimeMs: number; pendingSignal: number | undefined }[] = [];
 
-  private constructor(options: SandboxOptions, kernel: Kernel, tree: GuestTree, program: LoadedProgram, init: GuestTask) {
+  private constructor(options: SandboxOptions, kernel: Kernel, tree: GuestTree, program: SandboxProgram, init: GuestTask) {
     this.options = options;
     this.kernel = kernel;
     this.tree = tree;
@@ -114,6 +131,7 @@ export class Sandbox {
       onError: (tid, error) => kernel.log(`task ${tid} failed in the scheduler: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     this.guests.set(init.task.tid, init);
+    this.modules.set(program.info.hash, program);
     this.initExit = new Promise((resolve) => {
       this.settleInit = resolve;
     });
@@ -151,7 +169,14 @@ export class Sandbox {
   start(): void {
     if (this.statusValue !== 'created') throw new SandboxStateError('start', this.statusValue);
     this.statusValue = 'running';
-    this.schedule(this.init).exited.then((status) => this.stopped(status));
+    const init = this.schedule(this.init);
+    init.exited.then((status) => this.stopped(status));
+    for (const { guest, cpuTimeMs, pendingSignal } of this.restoredTasks) {
+      const scheduled = guest === this.init ? init : this.schedule(guest);
+      scheduled.cpuTimeMs = cpuTimeMs;
+      if (pendingSignal !== undefined) this.scheduler.kill(guest.task.tid, pendingSignal);
+    }
+    this.restoredTasks = [];
   }
 
   /** wait resolves when the init task exits: its exit code (128 + signal when killed; 134 on a trap). */
@@ -197,6 +222,7 @@ export class Sandbox {
     parseStdio(options.stdio);
     if (options.args.length === 0) throw new SandboxStateError('exec an empty argv in', this.statusValue);
     const program = options.module === undefined ? this.program : await this.load(options.module);
+    this.modules.set(program.info.hash, program);
     const guest = await spawn(this.kernel, this.tree, program, this.options, {
       args: options.args,
       env: options.env ?? this.options.env,
@@ -239,6 +265,108 @@ export class Sandbox {
     return { memoryBytes, tasks, cpuTimeMs };
   }
 
+  /**
+   * checkpoint writes an image of the running sandbox to `options.imagePath` (see
+   * state/checkpoint.ts): every task is stopped at a safe point, the image is made durable,
+   * then the sandbox stops (wait() resolves with 137, as a SIGKILL) or, with leaveRunning,
+   * runs on with the same tasks. On failure it runs on and no image is left behind.
+   */
+  async checkpoint(options: CheckpointOptions): Promise<CheckpointResult> {
+    if (this.statusValue !== 'running' && this.statusValue !== 'paused') throw new SandboxStateError('checkpoint', this.statusValue);
+    const paused = this.statusValue === 'paused';
+    return checkpointSandbox(
+      {
+        kernel: this.kernel,
+        mode: this.options.mode ?? 'anywhere',
+        cpuFeatures: this.cpuFeatures(),
+        limits: { ...this.options.limits },
+        labels: this.labels,
+        initTid: this.init.task.tid,
+        preopens: this.tree.preopens.map((preopen) => ({ path: preopen.path, name: preopen.name ?? preopen.path })),
+        env: this.options.env,
+        cwd: this.options.cwd,
+        pause: () => this.scheduler.pause(),
+        runningTask: () => {
+          const running = this.scheduler.list().find((scheduled) => scheduled.state === 'running');
+          return running && { tid: running.tid, args: this.guests.get(running.tid)?.task.args ?? [] };
+        },
+        liveTasks: () => this.liveTasks(),
+        resume: () => {
+          if (!paused) this.scheduler.resume();
+        },
+        stop: () => this.stopped({ code: 128 + SIGNALS.SIGKILL, signal: SIGNALS.SIGKILL }),
+      },
+      options,
+    );
+  }
+
+  /** restore rebuilds a sandbox from a checkpoint image (see state/restore.ts); start() runs it on from where it stopped. */
+  static async restore(options: SandboxRestoreOptions): Promise<Sandbox> {
+    const { cpuFeatures, cacheDir, ...restoreOptions } = options;
+    const restored = await restoreSandbox({ ...restoreOptions, ...(cpuFeatures ? { hostCpuFeatures: cpuFeatures } : {}) }, (task, program, pages, limits) =>
+      Machine.create(
+        {
+          module: program.module,
+          info: program.info,
+          imports: (memory) => ({ [WASI_MODULE]: createWasiImports(task, { memory: () => memory }) }),
+          ...(limits.memoryPages !== undefined ? { memoryLimitPages: limits.memoryPages } : {}),
+        },
+        pages,
+      ),
+    );
+    const { settings, kernel } = restored;
+    const init = restored.tasks.find((task) => task.tid === settings.initTid);
+    if (init === undefined) throw new SandboxStateError('restore an image without its init task into', 'created');
+    const stderr = options.stdio?.stderr ?? 2;
+    const guestOf = (task: (typeof restored.tasks)[number]) => new GuestTask(task.task, task.machine, task.program.program, hostWriter(stderr));
+    const sandboxOptions: SandboxOptions = {
+      module: init.program.bytes,
+      args: [...init.task.args],
+      env: settings.env,
+      ...(settings.cwd !== null ? { cwd: settings.cwd } : {}),
+      ...(options.rootfs !== undefined ? { rootfs: options.rootfs } : {}),
+      ...(options.stdio !== undefined ? { stdio: options.stdio } : {}),
+      mode: settings.mode,
+      cpuFeatures: restored.cpuFeatures,
+      limits: settings.limits,
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      labels: settings.labels,
+    };
+    const sandbox = new Sandbox(sandboxOptions, kernel, { mounts: [], preopens: settings.preopens }, init.program, guestOf(init));
+    for (const task of restored.tasks) {
+      sandbox.modules.set(task.program.info.hash, task.program);
+      const guest = task === init ? sandbox.init : guestOf(task);
+      sandbox.guests.set(task.tid, guest);
+      sandbox.restoredTasks.push({ guest, cpuTimeMs: task.cpuTimeMs, pendingSignal: task.pendingSignal });
+    }
+    return sandbox;
+  }
+
+  /** The CPU feature set the guests see: the options', or the host's (empty on a host @stasis/cpuid cannot read). */
+  private cpuFeatures(): FeatureSet {
+    const features = this.options.cpuFeatures ?? this.kernel.cpu?.features;
+    return features instanceof FeatureSet ? features : FeatureSet.empty('x86_64');
+  }
+
+  private liveTasks(): CheckpointableTask[] {
+    const live: CheckpointableTask[] = [];
+    for (const guest of [...this.guests.values()].sort((left, right) => left.task.tid - right.task.tid)) {
+      const scheduled = this.scheduler.get(guest.task.tid);
+      if (guest.task.state === 'exited' || scheduled?.state === 'exited') continue;
+      const program = this.modules.get(guest.machine.info.hash);
+      if (program === undefined) throw new SandboxStateError(`checkpoint task ${guest.task.tid} whose program is unknown in`, this.statusValue);
+      live.push({
+        tid: guest.task.tid,
+        args: guest.task.args,
+        machine: guest.machine,
+        program,
+        cpuTimeMs: scheduled?.cpuTimeMs ?? 0,
+        pendingSignal: scheduled?.pendingSignal,
+      });
+    }
+    return live;
+  }
+
   private schedule(guest: GuestTask): ScheduledTask {
     const scheduled = this.scheduler.add(guest.task.tid, guest);
     scheduled.exited.then((status) => guest.task.exit(status.code));
@@ -278,7 +406,7 @@ export class Sandbox {
 async function spawn(
   kernel: Kernel,
   tree: GuestTree,
-  program: LoadedProgram,
+  program: SandboxProgram,
   options: SandboxOptions,
   task: { args: string[]; env: string[]; cwd?: string | undefined; stdio?: StdioBinding | undefined },
 ): Promise<GuestTask> {

@@ -62,10 +62,13 @@ export const SandboxSettingsV1 = z.object({
   cpuFeatures: z.string(),
   limits: z.object({ memoryPages: z.number().int().positive().optional(), openFiles: z.number().int().positive().optional(), cpuTimeMs: z.number().positive().optional() }),
   labels: z.record(z.string()),
-  /** The init task: the sandbox's wait() follows it. */
+  /** The init task: the sandbox's wait() follows it (it is alive: a sandbox stops when its init exits). */
   initTid: z.number().int().positive(),
-  /** The init task's exit status if it ended before the checkpoint (other tasks still ran). */
-  initExit: z.object({ code: z.number().int(), signal: z.number().int().optional() }).nullable(),
+  /** Directories preopened for every task (an exec after the restore gets them too). */
+  preopens: z.array(z.object({ path: z.string(), name: z.string() })),
+  /** The environment and working directory an exec gets by default. */
+  env: z.array(z.string()),
+  cwd: z.string().nullable(),
 });
 /** SandboxSettingsV1 are the Sandbox options a restore keeps. */
 export type SandboxSettingsV1 = z.infer<typeof SandboxSettingsV1>;
