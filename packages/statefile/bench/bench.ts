@@ -154,10 +154,12 @@ function summarize(values: readonly number[]): Summary {
   return { median: round(median), min: round(sorted[0]!), max: round(sorted.at(-1)!), runs: sorted.length };
 }
 
-function result(name: string, stasisKey: string, baselineKey: string, baselineName: string, goal: string) {
+// `goal` is the issue's bound on the ratio (the report says met or missed); informational rows have none.
+function result(name: string, stasisKey: string, baselineKey: string, baselineName: string, goal?: number) {
   const stasis = summarize(samples.get(stasisKey)!);
   const baseline = summarize(samples.get(baselineKey)!);
-  return { name, unit: 'MB/s', better: 'higher', stasis, baseline: { name: baselineName, ...baseline }, ratio: Math.round((stasis.median / baseline.median) * 100) / 100, goal };
+  const ratio = Math.round((stasis.median / baseline.median) * 100) / 100;
+  return { name, unit: 'MB/s', better: 'higher', stasis, baseline: { name: baselineName, ...baseline }, ratio, ...(goal === undefined ? {} : { goal }) };
 }
 
 try {
@@ -171,10 +173,11 @@ const results = [];
 for (const dataSet of ['random', 'compressible'] as const) {
   const memoryName = `${MEMORY_MIB} MiB memory image (half zero pages, half ${dataSet})`;
   for (const compression of compressions) {
-    results.push(result(`write ${memoryName}, ${compression}`, `${dataSet} write ${compression}`, `${dataSet} baseline write`, 'fs.writeFileSync', dataSet === 'random' ? '>= 0.8' : 'none'));
-    results.push(result(`read ${memoryName}, ${compression}`, `${dataSet} read ${compression}`, `${dataSet} baseline read`, 'fs.readFileSync', dataSet === 'random' ? '>= 0.8' : 'none'));
+    const goal = dataSet === 'random' ? 0.8 : undefined;
+    results.push(result(`write ${memoryName}, ${compression}`, `${dataSet} write ${compression}`, `${dataSet} baseline write`, 'fs.writeFileSync', goal));
+    results.push(result(`read ${memoryName}, ${compression}`, `${dataSet} read ${compression}`, `${dataSet} baseline read`, 'fs.readFileSync', goal));
   }
-  results.push(result(`write ${memoryName}, none, against a durable baseline`, `${dataSet} write none`, `${dataSet} baseline durable write`, 'fs.writeFileSync + fsync', 'none'));
+  results.push(result(`write ${memoryName}, none, against a durable baseline`, `${dataSet} write none`, `${dataSet} baseline durable write`, 'fs.writeFileSync + fsync'));
 }
 
 console.log('\nthroughput of the non-zero bytes in MB/s, median [min-max]; ratio = stasis median / baseline median');

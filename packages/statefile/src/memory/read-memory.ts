@@ -1,8 +1,8 @@
 // Reading a memory section: the extents are resolved (parent extents to the ancestor image that
-// stores them), then read in groups: a run of uncompressed extents that follow each other in one
-// file is read with one readv straight into the target's pages; a compressed extent is read into a
-// scratch buffer, checked (CRC-32), decompressed on the thread pool and checked again (SHA-256)
-// before it is copied into the target. A few groups are in flight while the main thread checks the
+// stores them), then read in groups: extents that follow each other in one file are read with one
+// readv, the uncompressed ones straight into the target's pages, the compressed ones into scratch
+// buffers, which are checked (CRC-32), decompressed and checked again (SHA-256) before they are
+// copied into the target. A few groups are in flight while the main thread checks the
 // ones that landed. The SHA-256 of each extent chains to the authenticated index, so no unchecked
 // byte is ever reported as restored; on failure the target's content is unspecified: discard it.
 
@@ -40,8 +40,7 @@ export interface ReadMemoryOptions {
   readonly onProgress?: (progress: { readonly bytes: number; readonly total: number }) => void;
 }
 
-// Content bytes in flight at once (two runs of uncompressed extents, or eight compressed extents
-// decompressing in parallel), and the size of a run of uncompressed extents read with one readv.
+// Content bytes in flight at once (two groups), and the most content and extents read with one readv.
 const READ_BUDGET_BYTES = 8 << 20;
 const GROUP_BYTES = 4 << 20;
 const GROUP_EXTENTS = 256;
@@ -104,7 +103,7 @@ interface Placement {
   readonly length: number;
 }
 
-// Groups runs of uncompressed extents that are consecutive in one file; a compressed extent is a group alone.
+// Groups extents stored back to back in one file, to be read with one readv.
 function groupPlacements(placements: readonly Placement[]): Placement[][] {
   const groups: Placement[][] = [];
   let current: Placement[] = [];
@@ -113,9 +112,7 @@ function groupPlacements(placements: readonly Placement[]): Placement[][] {
     const { extent, source } = placement.resolved;
     const last = current.at(-1)?.resolved;
     const joins =
-      extent.compression === 'none' &&
       last !== undefined &&
-      last.extent.compression === 'none' &&
       last.source === source &&
       last.extent.storedOffset + last.extent.storedLength === extent.storedOffset &&
       currentBytes + placement.length <= GROUP_BYTES &&
@@ -130,6 +127,32 @@ function groupPlacements(placements: readonly Placement[]): Placement[][] {
   }
   if (current.length > 0) groups.push(current);
   return groups;
+}
+
+// Reads a group with one readv: uncompressed extents straight into the target, compressed ones
+// into scratch buffers, which are checked and decompressed into the target afterwards.
+async function loadGroup(group: readonly Placement[], destination: (placement: Placement) => Uint8Array): Promise<void> {
+  const first = group[0]!.resolved;
+  const buffers = group.map((placement) => (placement.resolved.extent.compression === 'none' ? destination(placement) : new Uint8Array(placement.resolved.extent.storedLength)));
+  await readIntoMany(first.source, first.extent.storedOffset, buffers);
+  const settled = await Promise.allSettled(
+    group.map(async (placement, index) => {
+      const { resolved } = placement;
+      const { extent, source } = resolved;
+      if (extent.compression === 'none') {
+        checkDigest(resolved, destination(placement));
+        return;
+      }
+      const stored = buffers[index]!;
+      const location = extentLocation(resolved.section, extent);
+      const checksum = crc32(stored);
+      if (checksum !== extent.crc32) throw new ChecksumMismatchError(source.path, location, 'crc32', crcHex(extent.crc32), crcHex(checksum));
+      const content = await decompress(extent.compression, stored, placement.length, { path: source.path, location });
+      checkDigest(resolved, content);
+      destination(placement).set(content);
+    }),
+  );
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
 }
 
 /** readMemoryPlan restores a memory section into `target`, which must be at least the section's byte length. */
@@ -166,20 +189,11 @@ export async function readMemoryPlan(plan: ReadMemoryPlan, target: MemorySource,
   }
   const total = placements.reduce((sum, placement) => sum + placement.length, 0);
   let done = 0;
-  const destination = (placement: Placement) => () => memoryView(target, 'target').subarray(placement.start, placement.start + placement.length);
+  // Re-derived at each use: a WebAssembly.Memory's buffer is replaced when it grows.
+  const destination = (placement: Placement) => memoryView(target, 'target').subarray(placement.start, placement.start + placement.length);
   const groupBytes = (group: readonly Placement[]) => group.reduce((sum, placement) => sum + placement.length, 0);
   await inFlight(groupPlacements(placements), groupBytes, async (group) => {
-    const first = group[0]!;
-    if (group.length === 1) {
-      await loadExtent(first.resolved, first.length, destination(first));
-    } else {
-      await readIntoMany(
-        first.resolved.source,
-        first.resolved.extent.storedOffset,
-        group.map((placement) => destination(placement)()),
-      );
-      for (const placement of group) checkDigest(placement.resolved, destination(placement)());
-    }
+    await loadGroup(group, destination);
     for (const placement of group) done += placement.length;
     options.onProgress?.({ bytes: done, total });
   });
