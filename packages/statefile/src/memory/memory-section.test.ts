@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -56,6 +57,29 @@ MemorySection('stores no page that is all zero, and no extent across a block bou
   for (const extent of extents) assert.ok(Math.floor(extent.firstPage / MAX_EXTENT_PAGES) === Math.floor((extent.firstPage + extent.pageCount - 1) / MAX_EXTENT_PAGES));
   assert.ok(image.byteLength < 6 * PAGE_SIZE, `image of 5 non-zero pages: got ${image.byteLength} bytes`);
   await reader.close();
+});
+
+MemorySection('compresses whole blocks (on the thread pool) and small extents (inline), and skips random ones', async () => {
+  const memory = new Uint8Array(40 * PAGE_SIZE);
+  for (let index = 0; index < 16 * PAGE_SIZE; index++) memory[index] = (index >> 7) & 0x3f; // one compressible 1 MiB extent
+  memory.fill(3, 20 * PAGE_SIZE, 21 * PAGE_SIZE); // a small compressible extent
+  memory.set(randomBytes(PAGE_SIZE), 30 * PAGE_SIZE); // an incompressible one
+  for (const compression of COMPRESSION_NAMES.filter((name) => name !== 'none')) {
+    const image = await writeImageBytes((writer) => writer.addMemory('memory', memory, { compression }).then(() => {}));
+    const reader = await ImageReader.fromBytes(image);
+    assert.equal(
+      (await reader.readExtents('memory')).map((extent) => [extent.firstPage, extent.pageCount, extent.compression]),
+      [
+        [0, 16, compression],
+        [20, 1, compression],
+        [30, 1, 'none'],
+      ],
+    );
+    const target = new Uint8Array(memory.byteLength);
+    await reader.readMemoryInto('memory', target);
+    assert.ok(Buffer.from(target).equals(Buffer.from(memory)), `${compression}: restored memory differs`);
+    await reader.close();
+  }
 });
 
 MemorySection('restores into a WebAssembly.Memory grown to the recorded size', async () => {
