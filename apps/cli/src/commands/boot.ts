@@ -3,6 +3,7 @@
 // the control socket, reports ready on --ready-fd, and ends with the workload's exit status.
 import { closeSync, writeSync } from 'node:fs';
 import type { GlobalOptions } from '../cli.js';
+import { ExitError } from '../errors.js';
 import { listenControlSocket } from '../container/control-server.js';
 import { currentProcessIdentity } from '../container/process-liveness.js';
 import { type Response, encodeMessage } from '../container/protocol.js';
@@ -47,8 +48,10 @@ export async function run(options: BootOptions): Promise<number> {
     if (options.restore) host.startRestored();
     else host.markCreated();
   } catch (error) {
+    if (options.readyFd === undefined) throw error;
+    // The launcher reports it (on its stderr, which is ours too, and in --log): once is enough.
     report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    throw error;
+    throw new ExitError(1);
   }
   for (const name of HANDLED) process.on(name, () => host.signal(Signals[name]));
   report({ type: 'ready', pid: process.pid });

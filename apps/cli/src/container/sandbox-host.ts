@@ -2,7 +2,7 @@
 // process): the Sandbox from @stasis/sentry, the OCI status machine, and the answers to
 // control requests. It is the only writer of the container's state.json while it lives, and
 // it ends the process with the workload's exit code, which is what the shim waits for.
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { Reply } from './control-server.js';
 import { type ContainerStatus, type Operation, WrongStateError, isAllowed } from './errors.js';
 import type { ProcessIdentity } from './process-liveness.js';
@@ -12,7 +12,7 @@ import { Signals } from './signals.js';
 import { type ContainerState, writeState } from './state-store.js';
 import type { z } from 'zod';
 import { WASM_PAGE_SIZE } from './bundle.js';
-import { restoreOptions } from './sandbox-options.js';
+import { readKey, restoreOptions } from './sandbox-options.js';
 
 /** EXIT_CHECKPOINTED is the exit status of a sandbox process stopped by a checkpoint, as a process killed with SIGKILL (CRIU's dump ends that way too). */
 export const EXIT_CHECKPOINTED = 128 + Signals.SIGKILL;
@@ -53,11 +53,6 @@ export class SandboxHost {
     this.#sandbox = options.sandbox;
     const pages = options.state.launch.limits.memoryPages;
     this.#memoryLimitBytes = pages === undefined ? undefined : pages * WASM_PAGE_SIZE;
-  }
-
-  /** status is the container's current OCI status. */
-  get status(): ContainerStatus {
-    return this.#state.status;
   }
 
   /** markCreated records that the sandbox process holds a created container and waits for start. */
@@ -191,7 +186,7 @@ export class SandboxHost {
       leaveRunning: request.leaveRunning,
       parent: request.parentPath,
       compression: request.compression,
-      key: request.keyFile === undefined ? undefined : readFileSync(request.keyFile),
+      key: readKey(request.keyFile),
       onProgress: ({ bytes, total }) => {
         const now = Date.now();
         if (now - lastProgress < PROGRESS_INTERVAL_MS && bytes < total) return;

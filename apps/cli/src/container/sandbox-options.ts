@@ -1,12 +1,12 @@
 // From a container's LaunchSpec to the options of Sandbox.create and Sandbox.restore.
 import { readFileSync } from 'node:fs';
-import { applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
+import { type FeatureSet, applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
 import type { LaunchSpec } from './launch-spec.js';
 import type { RestoreSource } from './protocol.js';
-import type { SandboxCreateOptions, SandboxRestoreOptions } from './sentry.js';
+import type { SandboxOptions, SandboxRestoreOptions } from './sentry.js';
 
 /** createOptions builds Sandbox.create's options; the workload's stdio is the sandbox process's fds 0-2 (the sentry's default). */
-export function createOptions(launch: LaunchSpec): SandboxCreateOptions {
+export function createOptions(launch: LaunchSpec): SandboxOptions {
   return {
     module: launch.module,
     args: launch.args,
@@ -26,15 +26,20 @@ export function restoreOptions(launch: LaunchSpec, source: RestoreSource): Sandb
     imagePath: source.imagePath,
     rootfs: source.rootfs ?? launch.rootfs,
     mounts: source.mounts ?? launch.mounts,
-    key: source.keyFile === undefined ? undefined : readFileSync(source.keyFile),
+    key: readKey(source.keyFile),
     // The image's CPU features must all be in what this container may use.
-    hostCpuFeatures: launch.cpuFeatures === undefined ? undefined : cpuFeaturesFor(launch.cpuFeatures),
+    cpuFeatures: launch.cpuFeatures === undefined ? undefined : cpuFeaturesFor(launch.cpuFeatures),
   };
 }
 
 // gVisor's rule: the annotation narrows the host's feature set; it never adds to it.
-function cpuFeaturesFor(annotation: string): unknown {
+function cpuFeaturesFor(annotation: string): FeatureSet {
   const host = detectHost();
   if (!host.supported) throw host.error;
   return applyCpuFeaturesAnnotation(host.features, annotation);
+}
+
+/** readKey reads an image key file (--image-key-file): its bytes are the HMAC-SHA256 key. */
+export function readKey(path: string | undefined): Uint8Array | undefined {
+  return path === undefined ? undefined : readFileSync(path);
 }
