@@ -1,13 +1,14 @@
 // From a container's LaunchSpec to the options of Sandbox.create and Sandbox.restore.
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync } from 'node:fs';
 import { type FeatureSet, applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
 import type { LaunchSpec } from './launch-spec.js';
 import type { RestoreSource } from './protocol.js';
-import type { SandboxOptions, SandboxRestoreOptions } from './sentry.js';
+import type { SandboxOptions, SandboxRestoreOptions, StdioBinding } from './sentry.js';
 
-/** createOptions builds Sandbox.create's options; the workload's stdio is the sandbox process's fds 0-2 (the sentry's default). */
+/** createOptions builds Sandbox.create's options; the workload's stdio is the sandbox process's fds 0-2. */
 export function createOptions(launch: LaunchSpec): SandboxOptions {
   return {
+    stdio: processStdio(),
     module: launch.module,
     args: launch.args,
     env: launch.env,
@@ -23,6 +24,7 @@ export function createOptions(launch: LaunchSpec): SandboxOptions {
 /** restoreOptions builds Sandbox.restore's options: the image, bound to the rootfs and mounts of this container's bundle unless the request names others. */
 export function restoreOptions(launch: LaunchSpec, source: RestoreSource): SandboxRestoreOptions {
   return {
+    stdio: processStdio(),
     imagePath: source.imagePath,
     rootfs: source.rootfs ?? launch.rootfs,
     mounts: source.mounts ?? launch.mounts,
@@ -42,4 +44,23 @@ function cpuFeaturesFor(annotation: string): FeatureSet {
 /** readKey reads an image key file (--image-key-file): its bytes are the HMAC-SHA256 key. */
 export function readKey(path: string | undefined): Uint8Array | undefined {
   return path === undefined ? undefined : readFileSync(path);
+}
+
+/**
+ * processStdio binds the workload's fds 0-2 to this process's. An fd that is /dev/null (or
+ * closed) becomes the sentry's own /dev/null: containerd's --null-io hands the runtime
+ * /dev/null opened read-only for all three, and runc reopens it read-write (libcontainer's
+ * reOpenDevNull) so that a program may write to it.
+ */
+export function processStdio(): StdioBinding {
+  const devNull = statSync('/dev/null').rdev;
+  const bind = (fd: number): number | 'null' => {
+    try {
+      const stats = fstatSync(fd);
+      return stats.isCharacterDevice() && stats.rdev === devNull ? 'null' : fd;
+    } catch {
+      return 'null';
+    }
+  };
+  return { stdin: bind(0), stdout: bind(1), stderr: bind(2) };
 }
