@@ -1,5 +1,5 @@
 // From a container's LaunchSpec to the options of Sandbox.create and Sandbox.restore.
-import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { type FeatureSet, applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
 import type { LaunchSpec } from './launch-spec.js';
 import type { RestoreSource } from './protocol.js';
@@ -48,19 +48,23 @@ export function readKey(path: string | undefined): Uint8Array | undefined {
 
 /**
  * processStdio binds the workload's fds 0-2 to this process's. An fd that is /dev/null (or
- * closed) becomes the sentry's own /dev/null: containerd's --null-io hands the runtime
- * /dev/null opened read-only for all three, and runc reopens it read-write (libcontainer's
- * reOpenDevNull) so that a program may write to it.
+ * closed) is replaced by /dev/null opened read-write: containerd's --null-io hands the runtime
+ * /dev/null opened read-only for all three, and runc reopens it (libcontainer's
+ * reOpenDevNull) so that a program may write to it. It stays a host fd, so a restore binds it
+ * to the restoring caller's stdio like any other.
  */
 export function processStdio(): StdioBinding {
   const devNull = statSync('/dev/null').rdev;
-  const bind = (fd: number): number | 'null' => {
+  let reopened: number | undefined;
+  const bind = (fd: number): number => {
     try {
       const stats = fstatSync(fd);
-      return stats.isCharacterDevice() && stats.rdev === devNull ? 'null' : fd;
+      if (!stats.isCharacterDevice() || stats.rdev !== devNull) return fd;
     } catch {
-      return 'null';
+      // Closed: as /dev/null.
     }
+    reopened ??= openSync('/dev/null', 'r+');
+    return reopened;
   };
   return { stdin: bind(0), stdout: bind(1), stderr: bind(2) };
 }
