@@ -9,6 +9,7 @@
 // A stop checkpoint (the default) ends the process as soon as the image is durable, as
 // `stasis checkpoint` ends a container; a leave-running one waits for the guest to exit.
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Sandbox, type SandboxOptions } from '../../src/index.js';
 import { type CheckpointingEvent, type DriverReport, type DriverRequest, parseDriverRequest } from './protocol.js';
 
@@ -60,6 +61,26 @@ function waitForTrigger(request: DriverRequest, stdoutFd: number, exited: Promis
   });
 }
 
+// A full disk where a small tmpfs cannot be mounted: every FileHandle write after the first
+// `budget` bytes fails with ENOSPC, as write(2) does on a full file system.
+async function injectEnospc(budget: number): Promise<void> {
+  const handle = await open('/dev/null', 'r');
+  const prototype = Object.getPrototypeOf(handle) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  await handle.close();
+  let written = 0;
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  for (const name of ['write', 'writev'] as const) {
+    const original = prototype[name]!;
+    prototype[name] = async function (this: unknown, ...args: unknown[]) {
+      const first = args[0];
+      const size = Array.isArray(first) ? first.reduce((sum: number, buffer: Uint8Array) => sum + buffer.byteLength, 0) : ((first as Uint8Array)?.byteLength ?? 0);
+      if (written + size > budget) throw enospc();
+      written += size;
+      return original.apply(this, args);
+    };
+  }
+}
+
 async function drive(request: DriverRequest): Promise<DriverReport> {
   const stdout = openSync(request.stdout, 'a');
   const stderr = openSync(request.stderr, 'a');
@@ -74,7 +95,8 @@ async function drive(request: DriverRequest): Promise<DriverReport> {
     // moment the checkpoint captures the tasks.
     const stdoutBytes = fstatSync(stdout).size;
     const stderrBytes = fstatSync(stderr).size;
-    const { imagePath, leaveRunning, parent, compression, key, expectFailure } = request.checkpoint;
+    const { imagePath, leaveRunning, parent, compression, key, expectFailure, injectEnospcAfterBytes } = request.checkpoint;
+    if (injectEnospcAfterBytes !== undefined) await injectEnospc(injectEnospcAfterBytes);
     const event: CheckpointingEvent = { event: 'checkpointing', stdoutBytes, stderrBytes };
     writeSync(1, `${JSON.stringify(event)}\n`);
     if (expectFailure) {

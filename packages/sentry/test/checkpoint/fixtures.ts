@@ -9,6 +9,7 @@ import { type Fixture, REPOSITORY_ROOT, type Workspace } from './harness.js';
 const FIXTURES = join(REPOSITORY_ROOT, 'tooling/fixtures/wasm');
 const CORPUS = join(REPOSITORY_ROOT, 'tooling/corpus/wasm');
 const INPUT = join(REPOSITORY_ROOT, 'packages/sentry/test/checkpoint/input');
+const PACKAGE_WASM = join(REPOSITORY_ROOT, 'packages/sentry/test/checkpoint/wasm');
 
 function program(name: string): string {
   return join(FIXTURES, `${name}.wasm`);
@@ -23,43 +24,46 @@ async function rootfs(workspace: Workspace, ...directories: string[]): Promise<s
 }
 
 /** simple is a fixture that needs nothing but its arguments. */
-function simple(name: string, module: string, args: string[], env: string[] = []): Fixture {
-  return { name, prepare: async () => ({ recipe: { module, args, env } }) };
+function simple(name: string, windowMs: number, module: string, args: string[], env: string[] = []): Fixture {
+  return { name, windowMs, prepare: async () => ({ recipe: { module, args, env } }) };
 }
 
 /** CHECKPOINT_FIXTURES are the differential workloads, by name. */
 export const CHECKPOINT_FIXTURES = {
   /** A pure compute loop: no syscall for stretches of millions of rounds. */
-  counter: simple('counter', program('counter'), ['counter', '10', '3000000']),
+  counter: simple('counter', 400, program('counter'), ['counter', '10', '30000000']),
   /** File I/O on the overlay's in-memory upper layer, over a host rootfs. */
   'fileio-overlay': {
     name: 'fileio-overlay',
+    windowMs: 200,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'work');
-      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '40'], env: [], rootfs: root }, restore: { rootfs: root } };
+      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root }, restore: { rootfs: root } };
     },
   },
   /** File I/O on a tmpfs mount. */
   'fileio-tmpfs': {
     name: 'fileio-tmpfs',
+    windowMs: 150,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'scratch');
       const mounts = [{ type: 'tmpfs' as const, destination: '/scratch' }];
       return {
-        recipe: { module: program('fileio'), args: ['fileio', '/scratch', '40'], env: [], rootfs: root, mounts },
+        recipe: { module: program('fileio'), args: ['fileio', '/scratch', '3000'], env: [], rootfs: root, mounts },
         restore: { rootfs: root, mounts },
       };
     },
   },
   /** Sleeps of every kind (nanosleep, clock_nanosleep, poll, poll_oneoff): a checkpoint mid-sleep keeps the remaining time. */
-  sleeper: simple('sleeper', program('sleeper'), ['sleeper', '16', '30']),
-  /** 4000 C frames deep with compute at the bottom: the Asyncify stack is large. */
-  recursion: simple('recursion', program('recursion'), ['recursion', '4000', '6']),
+  sleeper: simple('sleeper', 200, program('sleeper'), ['sleeper', '16', '30']),
+  /** 4000 C frames deep with 100 steps of compute at the bottom: the Asyncify stack is large. */
+  recursion: simple('recursion', 250, program('recursion'), ['recursion', '4000', '100']),
   /** Memory grows to ~48 MiB: restore brings back memory of the grown size. */
-  grow: simple('grow', program('grow'), ['grow', '24', '2']),
+  grow: simple('grow', 100, program('grow'), ['grow', '24', '2']),
   /** The SQLite shell building and querying a database in memory, its SQL read from the rootfs. */
   sqlite: {
     name: 'sqlite',
+    windowMs: 800,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'input');
       await cp(join(INPUT, 'sqlite-work.sql'), join(root, 'input/sqlite-work.sql'));
@@ -72,14 +76,34 @@ export const CHECKPOINT_FIXTURES = {
   /** QuickJS running a script read from the rootfs. */
   qjs: {
     name: 'qjs',
+    windowMs: 1000,
+    bufferedOutput: true,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'input');
       await cp(join(INPUT, 'qjs-work.js'), join(root, 'input/qjs-work.js'));
-      return { recipe: { module: join(CORPUS, 'qjs.wasm'), args: ['qjs', '/input/qjs-work.js', '4'], env: [], rootfs: root }, restore: { rootfs: root } };
+      return { recipe: { module: join(CORPUS, 'qjs.wasm'), args: ['qjs', '/input/qjs-work.js', '1'], env: [], rootfs: root }, restore: { rootfs: root } };
     },
   },
   /** Reads /proc/stasis/checkpoint: differs across a checkpoint on purpose (used by the fork tests, not the differential ones). */
-  'checkpoint-aware': simple('checkpoint-aware', program('checkpoint-aware'), ['checkpoint-aware', '20', '20']),
+  'checkpoint-aware': {
+    name: 'checkpoint-aware',
+    windowMs: 250,
+    prepare: async () => ({ recipe: { module: program('checkpoint-aware'), args: ['checkpoint-aware', '12', '25'], env: [], preopens: [{ guest: '/' }] } }),
+  },
+  /** Prints /proc/stasis/checkpoint and kernel random bytes each round, and counts lines of a log in a tmpfs: the fork tests' probe. */
+  'fork-probe': {
+    name: 'fork-probe',
+    windowMs: 150,
+    prepare: async () => ({
+      recipe: {
+        module: join(PACKAGE_WASM, 'fork-probe.wasm'),
+        args: ['fork-probe', '10', '30'],
+        env: [],
+        mounts: [{ type: 'tmpfs' as const, destination: '/tmp' }],
+        preopens: [{ guest: '/' }],
+      },
+    }),
+  },
 } as const satisfies Record<string, Fixture>;
 
 /** CheckpointFixtureName names a fixture. */

@@ -49,6 +49,10 @@ export async function createWorkspace(label: string): Promise<Workspace> {
 /** Fixture is a program run the same way in every experiment. */
 export interface Fixture {
   readonly name: string;
+  /** About how long the guest computes under the sentry: checkpoint delays are drawn below it. */
+  readonly windowMs: number;
+  /** The guest prints only at its end (stdio fully buffered): only delays can place a checkpoint. */
+  readonly bufferedOutput?: boolean;
   /** Builds the sandbox options in a workspace (a rootfs copy, a stdin file...). */
   prepare(workspace: Workspace): Promise<{ readonly recipe: SandboxRecipe; readonly stdin?: string; readonly restore?: Pick<Extract<DriverRequest['start'], { kind: 'restore' }>, 'rootfs' | 'mounts'> }>;
 }

@@ -38,6 +38,8 @@ export const CheckpointTriggerSchema = z.object({
   key: z.string().optional(),
   /** The checkpoint is expected to fail (a full disk): report the error and let the guest run on. */
   expectFailure: z.boolean().optional(),
+  /** Make the process's file writes fail with ENOSPC once this many bytes were written (a full disk where tmpfs cannot be mounted). */
+  injectEnospcAfterBytes: z.number().int().nonnegative().optional(),
 });
 /** CheckpointTrigger says when and how the driver checkpoints. */
 export type CheckpointTrigger = z.infer<typeof CheckpointTriggerSchema>;
