@@ -15,7 +15,7 @@ import { SandboxProcessError } from '../container/errors.js';
 import { execAndWait, execTaskFor } from '../container/exec-session.js';
 import { TerminalMismatchError } from '../container/lifecycle.js';
 import { LineSplitter, ResponseSchema, decodeLine, type ExecSpec } from '../container/protocol.js';
-import { globalArguments, stasisCommand } from '../container/sandbox-launcher.js';
+import { exitStatus, globalArguments, stasisCommand } from '../container/sandbox-launcher.js';
 import { validateContainerId } from '../container/state-store.js';
 
 /** ExecOptions are the options of `stasis exec`. */
@@ -48,7 +48,7 @@ async function runAttached(options: ExecOptions, spec: ExecSpec): Promise<number
   if (options.consoleSocket !== undefined) command = wrapWithConsole({ socket: resolve(options.consoleSocket) }, command);
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { detached: true, stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
-  const exited = new Promise<number>((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 + 9 : 255))));
+  const exited = new Promise<number>((resolveExit) => child.once('exit', (code, signal) => resolveExit(exitStatus(code, signal))));
   const channel = child.stdio[3] as Socket;
   channel.write(`${JSON.stringify(spec)}\n`);
   await new Promise<void>((resolveStarted, reject) => {

@@ -59,7 +59,7 @@ export async function launchSandbox(request: LaunchRequest): Promise<LaunchedSan
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { detached: true, stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const exited = new Promise<number>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
     child.once('error', () => resolve(127));
   });
   let pid: number;
@@ -116,6 +116,7 @@ function waitForReady(child: ChildProcess, request: LaunchRequest, exited: Promi
   });
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal === null ? 0 : osConstants.signals[signal];
+/** exitStatus is a child's exit status as a shell reports it: its code, or 128+n when signal n ended it. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal === null ? 0 : osConstants.signals[signal]);
 }

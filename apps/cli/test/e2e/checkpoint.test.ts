@@ -4,7 +4,7 @@
 // shim's pause -> checkpoint --leave-running -> resume, runc's one-step `restore --bundle
 // --detach --pid-file`, and `inspect`. The restored output must continue the original byte for
 // byte: together they equal an uninterrupted run.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -133,6 +133,35 @@ Checkpoint('inspect shows what an image holds', async () => {
   assert.is(json.tasks, 1);
   assert.ok(json.sections.length > 0, 'sections are listed');
   assert.is(lab.run(['delete', '--force', 'c1']).code, 0);
+});
+
+Checkpoint('incremental, compressed and keyed images restore and continue', async () => {
+  lab.config(['/ticker.wasm', String(TICKS), '20']);
+  const key = join(lab.directory, 'image.key');
+  writeFileSync(key, 'a key of at least sixteen bytes');
+  const parent = join(lab.directory, 'images', 'parent');
+  const child = join(lab.directory, 'images', 'child');
+  const original = lab.runDetached(['run', '--detach', 'c1'], 'original');
+  assert.is(original.code, 0, original.stderr);
+  await original.output.waitFor((out) => tickCount(out) >= 3, 'three ticks');
+  assert.is(lab.run(['pause', 'c1']).code, 0);
+  const first = lab.run(['checkpoint', '--image-path', parent, '--leave-running', '--compression', 'gzip', '--image-key-file', key, 'c1']);
+  assert.is(first.code, 0, first.stderr);
+  // CRIU's convention, which runc keeps: a relative --parent-path is relative to the image directory.
+  const second = lab.run(['checkpoint', '--image-path', child, '--parent-path', '../parent', '--leave-running', '--image-key-file', key, 'c1']);
+  assert.is(second.code, 0, second.stderr);
+  const atCheckpoint = original.output.stdout();
+  assert.is(lab.run(['delete', '--force', 'c1']).code, 0);
+
+  const described = JSON.parse(lab.run(['inspect', '--format', 'json', '--image-key-file', key, child]).stdout) as { authenticated: boolean; sections: { memory?: { parentPages: number } }[] };
+  assert.ok(described.authenticated, 'the image is authenticated');
+  assert.ok(described.sections.some((section) => (section.memory?.parentPages ?? 0) > 0), 'the child image refers to pages of its parent');
+  assert.is.not(lab.run(['inspect', child]).code, 0, 'a keyed image does not open without its key');
+  assert.match(lab.runDetached(['restore', '--image-path', child, '--bundle', lab.bundle, '--detach', 'c2'], 'refused').stderr, /key|authenticat/i);
+
+  const restored = lab.runDetached(['restore', '--image-path', child, '--image-key-file', key, '--bundle', lab.bundle, 'c3'], 'restored');
+  assert.is(restored.code, 0, restored.stderr);
+  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(TICKS));
 });
 
 Checkpoint.run();
