@@ -63,7 +63,15 @@ function round(value: number, digits = 1): number {
   return Math.round(value * scale) / scale;
 }
 
-function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nodeFlags: readonly string[]): { ms: number; code: number } {
+interface RunResult {
+  /** From program bytes to exit. */
+  readonly ms: number;
+  /** From the entry point to the exit (no compile, no instantiation). */
+  readonly runMs: number;
+  readonly code: number;
+}
+
+function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nodeFlags: readonly string[]): RunResult {
   const scratch: string[] = [];
   const preopens: Record<string, string> = {};
   for (const [guest, host] of Object.entries(benchmark.preopens ?? {})) {
@@ -92,7 +100,7 @@ function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nod
     });
     const line = child.stdout.trim().split('\n').pop() ?? '';
     if (child.status !== 0 || !line.startsWith('{')) throw new Error(`${benchmark.name} under ${runtime} failed (status ${child.status}):\n${child.stderr}`);
-    return JSON.parse(line) as { ms: number; code: number };
+    return JSON.parse(line) as RunResult;
   } finally {
     for (const directory of scratch) rmSync(directory, { recursive: true, force: true });
   }
@@ -131,8 +139,13 @@ async function main(): Promise<void> {
         const stdoutFile = join(outputDirectory, `${benchmark.name}-${runtime.replace(':', '-')}-${repetition}.out`);
         const result = runOnce(benchmark, runtime, stdoutFile, nodeFlags);
         if (result.code !== 0) throw new Error(`${benchmark.name} under ${runtime} exited with ${result.code}`);
-        const key = `${benchmark.name}:${runtime}`;
-        times.set(key, [...(times.get(key) ?? []), result.ms]);
+        for (const [measure, value] of [
+          ['total', result.ms],
+          ['run', result.runMs],
+        ] as const) {
+          const key = `${benchmark.name}:${runtime}:${measure}`;
+          times.set(key, [...(times.get(key) ?? []), value]);
+        }
         const baselineFile = join(outputDirectory, `${benchmark.name}-node-wasi-${repetition}.out`);
         if (runtime !== 'node:wasi' && !readFileSync(stdoutFile).equals(readFileSync(baselineFile))) mismatches.push(`${benchmark.name} (${runtime})`);
       }
@@ -143,25 +156,37 @@ async function main(): Promise<void> {
   process.stdout.write('\n');
 
   const results: Record<string, unknown>[] = [];
-  const lines: string[] = [];
-  const header = ['benchmark', 'node:wasi ms', 'safepoint ms', 'ratio', 'anywhere ms', 'ratio'];
-  lines.push(header.join('\t'));
-  const ratios: Record<InstrumentMode, number[]> = { safepoint: [], anywhere: [] };
-  for (const benchmark of present) {
-    const baseline = statistics(times.get(`${benchmark.name}:node:wasi`) ?? []);
-    const row = [benchmark.name, `${baseline.median} (${baseline.min}-${baseline.max})`];
-    for (const mode of MODES) {
-      const stasis = statistics(times.get(`${benchmark.name}:${mode}`) ?? []);
-      const ratio = round(stasis.median / baseline.median, 2);
-      ratios[mode].push(stasis.median / baseline.median);
-      row.push(`${stasis.median} (${stasis.min}-${stasis.max})`, `${ratio}x`);
-      results.push({ name: `${benchmark.name} (${mode})`, unit: 'ms', better: 'lower', stasis, baseline: { name: 'node:wasi', ...baseline }, ratio });
+  const geomeans: Record<string, number> = {};
+  for (const measure of ['total', 'run'] as const) {
+    const lines = [
+      measure === 'total'
+        ? 'total time (read, compile, instantiate, run), ms: median (min-max)'
+        : 'run time (entry point to exit; no compile or instantiation), ms: median (min-max)',
+      ['benchmark'.padEnd(10), 'node:wasi'.padEnd(22), 'safepoint'.padEnd(22), 'ratio'.padEnd(7), 'anywhere'.padEnd(22), 'ratio'].join(' '),
+    ];
+    const ratios: Record<InstrumentMode, number[]> = { safepoint: [], anywhere: [] };
+    for (const benchmark of present) {
+      const baseline = statistics(times.get(`${benchmark.name}:node:wasi:${measure}`) ?? []);
+      const row = [benchmark.name.padEnd(10), `${baseline.median} (${baseline.min}-${baseline.max})`.padEnd(22)];
+      for (const mode of MODES) {
+        const stasis = statistics(times.get(`${benchmark.name}:${mode}:${measure}`) ?? []);
+        const ratio = round(stasis.median / baseline.median, 2);
+        ratios[mode].push(stasis.median / baseline.median);
+        row.push(`${stasis.median} (${stasis.min}-${stasis.max})`.padEnd(22), `${ratio}x`.padEnd(7));
+        const name = measure === 'total' ? `${benchmark.name} (${mode})` : `${benchmark.name} run only (${mode})`;
+        results.push({ name, unit: 'ms', better: 'lower', stasis, baseline: { name: 'node:wasi', ...baseline }, ratio });
+      }
+      lines.push(row.join(' ').trimEnd());
     }
-    lines.push(row.join('\t'));
+    const row = ['geomean'.padEnd(10), ''.padEnd(22)];
+    for (const mode of MODES) {
+      const geomean = round(Math.exp(ratios[mode].reduce((sum, ratio) => sum + Math.log(ratio), 0) / Math.max(1, ratios[mode].length)), 2);
+      geomeans[`${measure} ${mode}`] = geomean;
+      row.push(''.padEnd(22), `${geomean}x`.padEnd(7));
+    }
+    lines.push(row.join(' ').trimEnd());
+    console.log(`\n${lines.join('\n')}`);
   }
-  const geomeans = MODES.map((mode) => round(Math.exp(ratios[mode].reduce((sum, ratio) => sum + Math.log(ratio), 0) / Math.max(1, ratios[mode].length)), 2));
-  lines.push(['geomean', '', '', `${geomeans[0]}x`, '', `${geomeans[1]}x`].join('\t'));
-  console.log(lines.join('\n'));
   console.log('\ninstrumentation (once per program and mode, then cached):');
   for (const entry of instrumentation) {
     console.log(
@@ -178,7 +203,7 @@ async function main(): Promise<void> {
       {
         package: '@stasis/sentry',
         results,
-        geomeans: Object.fromEntries(MODES.map((mode, index) => [mode, geomeans[index]])),
+        geomeans,
         instrumentation,
         outputMismatches: mismatches,
         nodeFlags,

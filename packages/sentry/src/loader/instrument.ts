@@ -31,7 +31,7 @@ export interface InstrumentOptions {
   /** The program as the user named it, for messages. */
   readonly program: string;
   readonly mode: InstrumentMode;
-  /** Binaryen optimization level for the code Asyncify rewrites (0-2; default 1). */
+  /** Binaryen optimization level for the code Asyncify rewrites (0-3; default 1). */
   readonly optimizeLevel?: number;
 }
 

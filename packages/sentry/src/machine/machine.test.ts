@@ -105,6 +105,18 @@ MachineSuite('a trap ends the task with a wasmtime-style report', async () => {
   assert.throws(() => machine.run(NEVER()), /finished/);
 });
 
+MachineSuite('exhausting the engine stack is a trap, and the host keeps working', async () => {
+  for (const mode of MODES) {
+    const { machine, wasi } = await startFixture('overflow', mode);
+    const { result } = await runUntilDone(machine, NEVER);
+    if (result.kind !== 'trapped') throw new Error(`overflow.wasm (${mode}): got ${result.kind}, want trapped`);
+    assert.is(result.trap.message, 'call stack exhausted');
+    assert.is(wasi.stdout, 'descending 100000000\n');
+  }
+  const after = await startFixture('exit-code', 'anywhere', ['1']);
+  assert.is(exitCode((await runUntilDone(after.machine, NEVER)).result), 1, 'a new machine runs after the overflow');
+});
+
 MachineSuite('memory.grow fails at the memory limit and the program sees it fail', async () => {
   const limited = await startFixture('grow', 'safepoint', ['64'], { memoryLimitPages: 64 });
   assert.is(exitCode((await runUntilDone(limited.machine, NEVER)).result), 0);
