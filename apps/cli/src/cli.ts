@@ -245,7 +245,7 @@ export const commands: readonly CommandSpec[] = [
   }),
   command<UpdateOptions>({
     name: 'update',
-    summary: "change a running container's resource limits (the memory limit applies)",
+    summary: "accept new resource limits for a running container (LinuxResources, as docker update sends them)",
     usage: 'stasis update [--resources FILE|-] [--memory BYTES] ID',
     flags: [
       { name: 'resources', short: 'r', type: 'string', description: 'OCI LinuxResources JSON file, - for stdin', placeholder: 'FILE' },
