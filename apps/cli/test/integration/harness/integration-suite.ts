@@ -6,27 +6,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab } from './lab.js';
-import {
-  type Engine,
-  type RuntimeCommand,
-  checkAvailability,
-  integrationMode,
-  missingCommands,
-  runtimeProblem,
-  runtimeUnderTest,
-} from './prerequisites.js';
+import { type Engine, checkAvailability, integrationMode, runtimeProblem, runtimeUnderTest } from './prerequisites.js';
 import { type ImageProgram, buildImages } from './images.js';
 
 /** SUITE_TIMEOUT_MS bounds a whole suite, daemons included. */
 export const SUITE_TIMEOUT_MS = 6 * 60_000;
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/** LIFECYCLE is what the engines call to run a container: create, start, kill, delete. */
-export const LIFECYCLE: readonly RuntimeCommand[] = ['create', 'start', 'kill', 'delete'];
-
-/** CHECKPOINT is what they call to checkpoint one (pause, checkpoint, resume) and to restore it. */
-export const CHECKPOINT: readonly RuntimeCommand[] = [...LIFECYCLE, 'pause', 'resume', 'checkpoint', 'restore'];
 
 /** LabContext is what a scenario works with: the running lab and the images loaded into it. */
 export interface LabContext {
@@ -40,12 +26,7 @@ export type ScenarioBody = (context: LabContext) => Promise<void>;
 
 /** IntegrationSuite registers scenarios, then runs them between the lab's start and its teardown. */
 export interface IntegrationSuite {
-  /**
-   * scenario registers a test that needs the runtime commands in requires. While the runtime
-   * lacks one of them the scenario is skipped with the reason printed, unless
-   * STASIS_INTEGRATION=require, where it fails: the engines would call what is not there.
-   */
-  scenario(name: string, requires: readonly RuntimeCommand[], body: ScenarioBody): void;
+  scenario(name: string, body: ScenarioBody): void;
   run(): void;
 }
 
@@ -93,22 +74,14 @@ export function integrationSuite(engine: Engine, title: string): IntegrationSuit
     context = { lab, ...images };
   });
 
-  const scenarios: Array<[string, readonly RuntimeCommand[], ScenarioBody]> = [];
+  const scenarios: Array<[string, ScenarioBody]> = [];
   return {
-    scenario(name, requires, body) {
-      scenarios.push([name, requires, body]);
+    scenario(name, body) {
+      scenarios.push([name, body]);
     },
     run() {
-      const built = runtimeProblem(runtime) === undefined;
-      for (const [name, requires, body] of scenarios) {
-        const missing = built ? missingCommands(runtime, requires) : [];
-        if (missing.length > 0 && mode !== 'require') {
-          process.stdout.write(`\n${title}: "${name}": skipped: ${runtime.path} has no ${missing.join(', ')} command yet\n`);
-          test.skip(name);
-          continue;
-        }
+      for (const [name, body] of scenarios) {
         test(name, async () => {
-          if (missing.length > 0) throw new Error(`${runtime.path} has no ${missing.join(', ')} command, which the engine calls`);
           const current = context;
           if (current === undefined) throw new Error('the lab did not start');
           try {

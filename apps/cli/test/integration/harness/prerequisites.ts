@@ -1,7 +1,6 @@
 // Whether this machine can run the engines, and which runtime they drive. The suites run where
 // the daemons can start, print why they skip where they cannot, and fail instead of skipping
 // when STASIS_INTEGRATION=require (as .ci/run sets once it has installed the daemons).
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,28 +91,6 @@ export function runtimeProblem(runtime: RuntimeUnderTest): string | undefined {
     if (!existsSync(built)) return `${built} is missing: run \`pnpm build\` first`;
   }
   return undefined;
-}
-
-/** RuntimeCommand is a command of the runc command line that the engines call. */
-export type RuntimeCommand = 'create' | 'start' | 'kill' | 'delete' | 'exec' | 'ps' | 'pause' | 'resume' | 'checkpoint' | 'restore';
-
-const knownCommands = new Map<string, boolean>();
-
-/**
- * missingCommands returns which of commands the runtime does not have yet: `stasis X --help`
- * exits 0 for a command it knows. Asked once per command and runtime.
- */
-export function missingCommands(runtime: RuntimeUnderTest, commands: readonly RuntimeCommand[]): RuntimeCommand[] {
-  if (runtime.kind === 'runc') return [];
-  return commands.filter((command) => {
-    const key = `${runtime.path} ${command}`;
-    let known = knownCommands.get(key);
-    if (known === undefined) {
-      known = spawnSync(runtime.path, [command, '--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-      knownCommands.set(key, known);
-    }
-    return !known;
-  });
 }
 
 function isExecutable(path: string): boolean {

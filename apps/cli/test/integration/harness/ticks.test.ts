@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeTicks, findGap, parseTicks } from './ticks.js';
+import { continuationProblem, describeTicks, findGap, parseTicks } from './ticks.js';
 
 const Ticks = suite('ticks');
 
@@ -20,6 +20,15 @@ Ticks('findGap finds a restart and a skip, and nothing in an unbroken count', ()
 Ticks('describeTicks shows runs', () => {
   assert.is(describeTicks([1, 2, 3, 7, 3, 4]), '1..3, 7, 3..4');
   assert.is(describeTicks([]), '(no ticks)');
+});
+
+Ticks('continuationProblem accepts a continued count and names a restart, a jump and a gap', () => {
+  assert.is(continuationProblem([6, 7, 8], 3, 9), undefined);
+  assert.is(continuationProblem([4, 5], 3, 3), undefined);
+  assert.match(continuationProblem([1, 2, 3], 3, 9) ?? '', 'first tick is 1, want 4..10');
+  assert.match(continuationProblem([11, 12], 3, 9) ?? '', 'first tick is 11');
+  assert.match(continuationProblem([6, 8], 3, 9) ?? '', 'skip or repeat');
+  assert.is(continuationProblem([], 3, 9), 'no ticks after the restore');
 });
 
 Ticks.run();

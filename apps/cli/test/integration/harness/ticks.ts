@@ -46,3 +46,20 @@ export function describeTicks(ticks: readonly number[]): string {
   }
   return runs.join(', ');
 }
+
+/**
+ * continuationProblem checks the ticks a program wrote after a restore and says what is wrong,
+ * or returns undefined. They must count up by one from a first tick past `seenBefore`, the
+ * count the program had written when it was checkpointed, and no later than one past
+ * `lastBefore`, the last tick it wrote before it was stopped. A program that started over
+ * would write 1.
+ */
+export function continuationProblem(after: readonly number[], seenBefore: number, lastBefore: number): string | undefined {
+  const first = after[0];
+  if (first === undefined) return 'no ticks after the restore';
+  if (first <= seenBefore || first > lastBefore + 1) {
+    return `after the restore the first tick is ${first}, want ${seenBefore + 1}..${lastBefore + 1} (ticks ${describeTicks(after)})`;
+  }
+  if (findGap(after) !== undefined) return `after the restore the ticks ${describeTicks(after)} skip or repeat`;
+  return undefined;
+}

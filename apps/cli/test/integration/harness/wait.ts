@@ -50,3 +50,16 @@ export async function waitFor<T>(
     await sleep(options.intervalMs ?? 100);
   }
 }
+
+/**
+ * expectStill checks that a paused program makes no progress: it lets output already in
+ * flight land, reads `count`, waits for `windowMs`, and rejects when `count` has changed.
+ * A bound on what may happen in a window, not a measure of how long anything takes.
+ */
+export async function expectStill(description: string, count: () => Promise<number>, windowMs = 1000): Promise<void> {
+  await sleep(500);
+  const before = await count();
+  await sleep(windowMs);
+  const after = await count();
+  if (after !== before) throw new Error(`${description}: went from ${before} to ${after} while paused`);
+}
