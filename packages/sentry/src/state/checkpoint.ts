@@ -3,11 +3,11 @@
 // image, then stop the sandbox (the default, as `runsc checkpoint`) or let it run on in place
 // (leave-running: same tasks, same tids, no restore round trip).
 //
-// The guest is paused only while it must be: the graph is encoded synchronously at capture,
-// memories are written straight from the guest's buffers (to the page cache, no fsync), and with
-// leave-running the guest resumes before the fsync. When compression is asked for together with
-// leave-running, memories are copied at capture (copying touched memory runs at ~16 GB/s, far
-// faster than compressing it), so compression too runs after the guest resumed.
+// A stop checkpoint writes memories straight from the guest's buffers (never copied: first touch
+// of fresh memory is slow on these machines) and stops the sandbox once the image is durable.
+// A leave-running checkpoint pauses the guest only to capture: memories are copied (a copy runs
+// at memory speed, far faster than writing, compressing or fsyncing) and the graph is cloned,
+// then the guest resumes and the image is written, compressed and fsynced while it runs.
 import type { FeatureSet } from '@stasis/cpuid';
 import { serializeFeatureSet } from '@stasis/cpuid';
 import type { Compression, MemorySource } from '@stasis/statefile';
@@ -160,65 +160,64 @@ export async function checkpointSandbox(sandbox: CheckpointableSandbox, options:
   const started = performance.now();
   const timeoutMs = sandbox.mode === 'safepoint' ? (options.safePointTimeoutMs ?? DEFAULT_SAFE_POINT_TIMEOUT_MS) : Number.MAX_SAFE_INTEGER;
   await pauseWithin(sandbox, Math.min(timeoutMs, 2 ** 31 - 1));
-  const status = sandbox.kernel.checkpoint;
-  const previous = { ...status };
-  let resumed = false;
+  const previous = { ...sandbox.kernel.checkpoint };
+  const count = previous.count + 1;
+  let running = false;
   let pauseMs = 0;
-  const resume = () => {
-    if (resumed) return;
-    resumed = true;
-    pauseMs = performance.now() - started;
+  try {
+    if (sandbox.liveTasks().length === 0) throw new CheckpointStateError('stopped', 'every task has exited');
+    // The image records the count this checkpoint makes; a restored copy reports it with state `restore`.
+    sandbox.kernel.checkpoint = { state: 'restore', count };
+    let captured: CapturedSandbox;
+    try {
+      captured = captureSandbox(sandbox, options.leaveRunning === true);
+    } finally {
+      sandbox.kernel.checkpoint = previous;
+    }
     if (options.leaveRunning) {
-      sandbox.kernel.checkpoint = { state: 'resume', count: previous.count + 1 };
+      // The guest runs on at once: the image is written from copies (the graph cloned with its
+      // shared references, memories copied at capture), so compression and fsync happen while
+      // it runs.
+      captured = { ...captured, state: structuredClone(captured.state) };
+      sandbox.kernel.checkpoint = { state: 'resume', count };
+      running = true;
+      pauseMs = performance.now() - started;
       sandbox.resume();
     }
-  };
-  try {
-    const tasks = sandbox.liveTasks();
-    if (tasks.length === 0) throw new CheckpointStateError('stopped', 'every task has exited');
-    // The image records the count this checkpoint makes; a restored copy reports it with state `restore`.
-    sandbox.kernel.checkpoint = { state: 'restore', count: previous.count + 1 };
-    const captured = captureSandbox(sandbox, options.leaveRunning === true && (options.compression ?? 'none') !== 'none');
-    sandbox.kernel.checkpoint = previous;
-    const labels = imageLabels(
-      {
-        runtimeVersion: SENTRY_VERSION,
-        stateVersion: SANDBOX_STATE_VERSION,
-        mode: sandbox.mode,
-        cpuFeatures: captured.state.settings.cpuFeatures,
-        modules: [...captured.modules.keys()],
-        checkpointCount: previous.count + 1,
-        tasks: captured.state.tasks.length,
-        memoryBytes: captured.state.tasks.reduce((sum, task) => sum + task.memoryPages * 65536, 0),
-      },
-      sandbox.labels,
-    );
     const written = await writeImage(captured, {
       imagePath: options.imagePath,
-      labels,
+      labels: labelsOf(sandbox, captured, count),
       ...(options.compression === undefined ? {} : { compression: options.compression }),
       ...(options.parent === undefined ? {} : { parent: options.parent }),
       ...(options.key === undefined ? {} : { key: options.key }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      // With leave-running the guest runs on while the image is sealed and fsynced.
-      released: options.leaveRunning ? resume : undefined,
     });
     if (!options.leaveRunning) {
       pauseMs = performance.now() - started;
-      resumed = true;
-      sandbox.kernel.checkpoint = { state: previous.state, count: previous.count + 1 };
+      sandbox.kernel.checkpoint = { state: previous.state, count };
       sandbox.stop();
     }
     return { bytes: written.bytes, ms: performance.now() - started, pauseMs, digest: written.digest };
   } catch (error) {
-    if (!resumed) {
-      resumed = true;
-      sandbox.kernel.checkpoint = previous;
-      sandbox.resume();
-    } else if (options.leaveRunning) {
-      // The guest already runs on; the image failed after it resumed (the fsync or the publish).
-      sandbox.kernel.checkpoint = previous;
-    }
+    // No image: the lineage did not go through a checkpoint.
+    sandbox.kernel.checkpoint = previous;
+    if (!running) sandbox.resume();
     throw error;
   }
+}
+
+function labelsOf(sandbox: CheckpointableSandbox, captured: CapturedSandbox, count: number): Record<string, string> {
+  return imageLabels(
+    {
+      runtimeVersion: SENTRY_VERSION,
+      stateVersion: SANDBOX_STATE_VERSION,
+      mode: sandbox.mode,
+      cpuFeatures: captured.state.settings.cpuFeatures,
+      modules: [...captured.modules.keys()],
+      checkpointCount: count,
+      tasks: captured.state.tasks.length,
+      memoryBytes: captured.state.tasks.reduce((sum, task) => sum + task.memoryPages * 65536, 0),
+    },
+    sandbox.labels,
+  );
 }

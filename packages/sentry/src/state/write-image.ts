@@ -1,12 +1,9 @@
-// Writing a captured sandbox into an image directory. The order is what makes the guest's pause
-// short and the image safe:
+// Writing a captured sandbox into an image directory, in this order:
 //
-//   1. the graph (encoded synchronously, while the guest is paused) and the module blobs;
+//   1. the graph and the module blobs;
 //   2. each task's memory, read straight from the guest's buffer (no copy) unless the caller
 //      captured copies;
-//   3. `released()`: the caller may let the guest run again (leave-running) — nothing in the
-//      writer reads guest state any more;
-//   4. commit: section table, trailer, fsync, publish under the final name, fsync the directory.
+//   3. commit: section table, trailer, fsync, publish under the final name, fsync the directory.
 //
 // Only a complete, fsynced image is ever published (statefile's writer links it into place);
 // a failure at any step removes the partial file and leaves the directory without an image.
@@ -35,8 +32,6 @@ export interface WriteImageOptions {
   readonly parent?: string;
   readonly key?: Uint8Array;
   readonly onProgress?: (progress: { bytes: number; total: number }) => void;
-  /** Called once the writer no longer reads the captured memories (before the fsync). */
-  readonly released?: () => void;
   /** The creation time recorded in the metadata (now by default). */
   readonly createdAt?: Date;
 }
@@ -61,43 +56,37 @@ async function parentSections(parent: string, key: Uint8Array | undefined): Prom
 
 /** writeImage writes `captured` as a new image in `options.imagePath` (created if missing; refused if it holds an image). */
 export async function writeImage(captured: CapturedSandbox, options: WriteImageOptions): Promise<WrittenImage> {
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    options.released?.();
-  };
+  const inParent = options.parent === undefined ? new Set<string>() : await parentSections(options.parent, options.key);
+  const total = [...captured.memories.values()].reduce((sum, memory) => sum + byteLengthOf(memory), 0);
+  const memoryOffsets = new Map<string, number>();
+  let before = 0;
+  for (const [tid, memory] of captured.memories) {
+    memoryOffsets.set(SECTIONS.memory(tid), before);
+    before += byteLengthOf(memory);
+  }
+  const writer = await ImageWriter.create(options.imagePath, {
+    metadata: { producer: IMAGE_PRODUCER, producerVersion: SENTRY_VERSION, labels: options.labels, ...(options.createdAt ? { createdAt: options.createdAt } : {}) },
+    ...(options.key === undefined ? {} : { key: options.key }),
+    compression: options.compression ?? 'none',
+    // Progress is the guest memory written so far, across tasks.
+    onProgress: ({ section, bytes }) => {
+      const offset = memoryOffsets.get(section);
+      if (offset !== undefined) options.onProgress?.({ bytes: offset + bytes, total });
+    },
+  });
   try {
-    const inParent = options.parent === undefined ? new Set<string>() : await parentSections(options.parent, options.key);
-    const writer = await ImageWriter.create(options.imagePath, {
-      metadata: { producer: IMAGE_PRODUCER, producerVersion: SENTRY_VERSION, labels: options.labels, ...(options.createdAt ? { createdAt: options.createdAt } : {}) },
-      ...(options.key === undefined ? {} : { key: options.key }),
-      compression: options.compression ?? 'none',
-    });
-    try {
-      await writer.addGraph(SECTIONS.sandbox, captured.state);
-      for (const [hash, bytes] of captured.modules) await writer.addBlob(SECTIONS.module(hash), bytes);
-      const total = [...captured.memories.values()].reduce((sum, memory) => sum + byteLengthOf(memory), 0);
-      let before = 0;
-      for (const [tid, memory] of captured.memories) {
-        const name = SECTIONS.memory(tid);
-        const parent: ParentRef | undefined = options.parent !== undefined && inParent.has(name) ? { directory: options.parent, section: name } : undefined;
-        const offset = before;
-        await writer.addMemory(name, memory, {
-          ...(parent === undefined ? {} : { parent }),
-        });
-        before = offset + byteLengthOf(memory);
-        options.onProgress?.({ bytes: before, total });
-      }
-      release();
-      const committed = await writer.commit();
-      return { bytes: committed.bytes, digest: committed.digest };
-    } catch (error) {
-      await writer.abort();
-      throw error;
+    await writer.addGraph(SECTIONS.sandbox, captured.state);
+    for (const [hash, bytes] of captured.modules) await writer.addBlob(SECTIONS.module(hash), bytes);
+    for (const [tid, memory] of captured.memories) {
+      const name = SECTIONS.memory(tid);
+      const parent: ParentRef | undefined = options.parent !== undefined && inParent.has(name) ? { directory: options.parent, section: name } : undefined;
+      await writer.addMemory(name, memory, parent === undefined ? {} : { parent });
     }
-  } finally {
-    release();
+    const committed = await writer.commit();
+    return { bytes: committed.bytes, digest: committed.digest };
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
 }
 

@@ -28,8 +28,7 @@ function simple(name: string, windowMs: number, module: string, args: string[], 
   return { name, windowMs, prepare: async () => ({ recipe: { module, args, env } }) };
 }
 
-/** CHECKPOINT_FIXTURES are the differential workloads, by name. */
-export const CHECKPOINT_FIXTURES = {
+const WORKLOADS = {
   /** A pure compute loop: no syscall for stretches of millions of rounds. */
   counter: simple('counter', 400, program('counter'), ['counter', '10', '30000000']),
   /** File I/O on the overlay's in-memory upper layer, over a host rootfs. */
@@ -104,7 +103,10 @@ export const CHECKPOINT_FIXTURES = {
       },
     }),
   },
-} as const satisfies Record<string, Fixture>;
+} satisfies Record<string, Fixture>;
 
 /** CheckpointFixtureName names a fixture. */
-export type CheckpointFixtureName = keyof typeof CHECKPOINT_FIXTURES;
+export type CheckpointFixtureName = keyof typeof WORKLOADS;
+
+/** CHECKPOINT_FIXTURES are the workloads of the checkpoint tests, by name. */
+export const CHECKPOINT_FIXTURES: Readonly<Record<CheckpointFixtureName, Fixture>> = WORKLOADS;

@@ -1,6 +1,7 @@
 // A sandbox's lineage across checkpoints: leave-running (the original runs on with no gap and
 // its image restores to the same continuation), fork (one image restored many times gives
 // independent copies), and what /proc/stasis/checkpoint tells each of them.
+import { readFile, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,7 +21,6 @@ function assertSame(got: RunOutput, want: RunOutput, context: string): void {
 /** Runs a fixture with one leave-running checkpoint; returns the output of the run that went on, and the checkpoint. */
 async function leaveRunning(name: keyof typeof CHECKPOINT_FIXTURES, directory: string, afterStdoutBytes: number, afterMs: number) {
   const prepared = await CHECKPOINT_FIXTURES[name].prepare({ directory, dispose: async () => {} });
-  const { writeFile, readFile } = await import('node:fs/promises');
   const stdout = `${directory}/stdout`;
   const stderr = `${directory}/stderr`;
   await writeFile(stdout, '');
@@ -115,7 +115,6 @@ Lineage('fork-probe: /proc/stasis/checkpoint says none, then resume in the origi
 Lineage(`fork: one image restored ${FORKS} times gives ${FORKS} independent copies that know they are copies`, async () => {
   const workspace = await createWorkspace('fork');
   try {
-    const { readFile, writeFile } = await import('node:fs/promises');
     const prepared = await CHECKPOINT_FIXTURES['fork-probe'].prepare(workspace);
     const stdout = `${workspace.directory}/stdout`;
     const stderr = `${workspace.directory}/stderr`;
