@@ -53,8 +53,25 @@ const WORKLOADS = {
       };
     },
   },
+  /** `pipes gen | pipes rot13`: two tasks and a kernel pipe whose buffered bytes must survive. */
+  pipes: {
+    name: 'pipes',
+    windowMs: 300,
+    prepare: async () => ({
+      recipe: { module: program('pipes'), args: ['pipes', 'rot13'], env: [], pipeline: { args: ['pipes', 'gen', '20000'] } },
+    }),
+  },
   /** Sleeps of every kind (nanosleep, clock_nanosleep, poll, poll_oneoff): a checkpoint mid-sleep keeps the remaining time. */
   sleeper: simple('sleeper', 200, program('sleeper'), ['sleeper', '16', '30']),
+  /** The file I/O workload instrumented in safepoint mode: tasks stop only at system calls. */
+  'fileio-safepoint': {
+    name: 'fileio-safepoint',
+    windowMs: 150,
+    async prepare(workspace) {
+      const root = await rootfs(workspace, 'work');
+      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root, mode: 'safepoint' }, restore: { rootfs: root } };
+    },
+  },
   /** 4000 C frames deep with 100 steps of compute at the bottom: the Asyncify stack is large. */
   recursion: simple('recursion', 250, program('recursion'), ['recursion', '4000', '100']),
   /** Memory grows to ~48 MiB: restore brings back memory of the grown size. */

@@ -1,16 +1,30 @@
 // A sandbox's lineage across checkpoints: leave-running (the original runs on with no gap and
 // its image restores to the same continuation), fork (one image restored many times gives
 // independent copies), and what /proc/stasis/checkpoint tells each of them.
-import { readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Sandbox } from '../../src/index.js';
 import { CHECKPOINT_FIXTURES } from './fixtures.js';
-import { cacheDirectory, continueFrom, createWorkspace, describeDifference, DriverFailure, type RunOutput, runDriver, runUninterrupted } from './harness.js';
+import {
+  cacheDirectory,
+  continueFrom,
+  createWorkspace,
+  DriverFailure,
+  describeDifference,
+  PACKAGE_ROOT,
+  type RunOutput,
+  runDriver,
+  runUninterrupted,
+} from './harness.js';
 import type { DriverRequest, TakenCheckpoint } from './protocol.js';
 
 const RUNS = Number(process.env.STASIS_CHECKPOINT_RUNS ?? 2);
 const FORKS = 10;
+const BENCH_GUEST = join(PACKAGE_ROOT, 'bench/checkpoint-guest/checkpoint-guest.wasm');
 
 function assertSame(got: RunOutput, want: RunOutput, context: string): void {
   const difference = describeDifference('stdout', got.stdout, want.stdout) ?? describeDifference('stderr', got.stderr, want.stderr);
@@ -152,6 +166,67 @@ Lineage(`fork: one image restored ${FORKS} times gives ${FORKS} independent copi
       }
     });
   } finally {
+    await workspace.dispose();
+  }
+});
+
+Lineage('incremental: a child image stores only changed pages, restores through its parent, and refuses a replaced parent', async () => {
+  const workspace = await createWorkspace('incremental');
+  const signal = join(workspace.directory, 'signal');
+  await mkdir(signal);
+  const output = join(workspace.directory, 'stdout');
+  await writeFile(output, '');
+  const stdout = openSync(output, 'a');
+  const mounts = [{ type: 'bind' as const, source: signal, destination: '/signal' }];
+  try {
+    // 8 MiB of touched memory, then a wait for the go file in 1 ms sleeps.
+    const sandbox = await Sandbox.create({
+      module: BENCH_GUEST,
+      args: ['checkpoint-guest', '8', '/signal/go'],
+      env: [],
+      mounts,
+      preopens: [{ guest: '/' }],
+      stdio: { stdin: 'null', stdout, stderr: 2 },
+      cacheDir: cacheDirectory(),
+    });
+    sandbox.start();
+    while (!(await readFile(output, 'utf8')).includes('ready')) await new Promise((resolve) => setTimeout(resolve, 5));
+    const parent = join(workspace.directory, 'parent');
+    const child = join(workspace.directory, 'child');
+    const full = await sandbox.checkpoint({ imagePath: parent, leaveRunning: true });
+    const incremental = await sandbox.checkpoint({ imagePath: child, parent, leaveRunning: true });
+    sandbox.kill(9);
+    assert.ok(full.bytes > 8 << 20, `the parent holds the touched memory (${full.bytes} bytes)`);
+    assert.ok(incremental.bytes < full.bytes / 20, `the child stores only what changed: ${incremental.bytes} bytes against the parent's ${full.bytes}`);
+
+    const finish = async (imagePath: string) => {
+      const log = join(workspace.directory, `${imagePath.split('/').pop()}.out`);
+      await writeFile(log, '');
+      const fd = openSync(log, 'a');
+      try {
+        await writeFile(join(signal, 'go'), '');
+        const restored = await Sandbox.restore({ imagePath, mounts, stdio: { stdin: 'null', stdout: fd, stderr: 2 } });
+        restored.start();
+        assert.equal(await restored.wait(), { code: 0 });
+        return readFile(log, 'utf8');
+      } finally {
+        closeSync(fd);
+        await rm(join(signal, 'go'), { force: true });
+      }
+    };
+    const fromParent = await finish(parent);
+    const fromChild = await finish(child);
+    assert.match(fromParent, /^resumed\nchecksum [0-9a-f]{8}\n$/);
+    assert.is(fromChild, fromParent, 'the child restores through its parent to the same memory');
+
+    // Replace the parent with another image: the child names its parent by digest and refuses it.
+    await rm(parent, { recursive: true });
+    await cp(child, parent, { recursive: true });
+    const refused = await Sandbox.restore({ imagePath: child, mounts, stdio: { stdin: 'null', stdout: 'null', stderr: 'null' } }).catch((error: Error) => error);
+    assert.instance(refused, Error);
+    assert.is((refused as Error).name, 'ParentMismatchError', `restore through a replaced parent: ${String(refused)}`);
+  } finally {
+    closeSync(stdout);
     await workspace.dispose();
   }
 });

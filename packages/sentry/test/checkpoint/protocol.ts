@@ -20,6 +20,11 @@ export const SandboxRecipeSchema = z.object({
   cwd: z.string().optional(),
   mode: z.enum(['anywhere', 'safepoint']).optional(),
   labels: z.record(z.string()).optional(),
+  /**
+   * A producer exec'd beside the init task, its stdout connected to the init task's stdin by a
+   * kernel pipe (`producer | init`): the init task is the consumer, so the sandbox ends when it does.
+   */
+  pipeline: z.object({ args: z.array(z.string()) }).optional(),
 });
 /** SandboxRecipe is what the driver passes to Sandbox.create. */
 export type SandboxRecipe = z.infer<typeof SandboxRecipeSchema>;
