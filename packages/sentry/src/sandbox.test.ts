@@ -74,6 +74,16 @@ SandboxSuite('a trap exits 134 with a wasmtime-style report on the sandbox stder
   assert.match(stderr, /wasm trap: wasm `unreachable` instruction executed\n$/);
 });
 
+SandboxSuite('proc_raise ends the task with 128 + the signal, or returns for an ignored one', async () => {
+  const killed = await Sandbox.create(io.options('raise', ['15']));
+  killed.start();
+  assert.equal(await killed.wait(), { code: 143, signal: 15 });
+  const ignored = await Sandbox.create(io.options('raise', ['16']));
+  ignored.start();
+  assert.equal(await ignored.wait(), { code: 0 });
+  assert.is(io.output().stdout, 'raising 15\nraising 16\nstill running (errno 0)\n');
+});
+
 SandboxSuite('the guest sees exactly the args, env and preopened directories it is given', async () => {
   const host = mkdtempSync(join(tmpdir(), 'stasis-preopen-'));
   writeFileSync(join(host, 'hello.txt'), 'hello from the host\n');
