@@ -22,6 +22,9 @@ export interface DoOptions {
   readonly mode: 'anywhere' | 'safepoint';
 }
 
+/** FORWARDED_SIGNALS reach the program as a kill at its next safe point (the exit status is then 128 + N). */
+const FORWARDED_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+
 /** run runs the program to its end and resolves to its exit status. */
 export async function run(options: DoOptions): Promise<number> {
   const { Sandbox } = await import('@stasis/sentry');
@@ -32,7 +35,24 @@ export async function run(options: DoOptions): Promise<number> {
     preopens: options.dirs.map((dir) => ({ guest: dir.guest, host: dir.host })),
     mode: options.mode,
   });
-  sandbox.start();
-  const { code } = await sandbox.wait();
-  return code;
+  // In anywhere mode the event loop runs every few ms, so a signal can end the program at a
+  // safe point. In safepoint mode a computing program holds the thread: Node's default
+  // action (exit at once) is the only one that works, so it is left alone.
+  const forward = Object.entries(FORWARDED_SIGNALS).map(([name, number]) => [name, () => sandbox.kill(number)] as const);
+  if (options.mode === 'anywhere') for (const [name, handler] of forward) process.on(name, handler);
+  // Every task blocked on something nothing can complete: the event loop would empty and
+  // Node exit with status 0. Say so instead.
+  const deadlock = () => {
+    process.stderr.write(`stasis: ${options.program} is blocked and nothing can wake it\n`);
+    process.exitCode = 1;
+  };
+  process.once('beforeExit', deadlock);
+  try {
+    sandbox.start();
+    const { code } = await sandbox.wait();
+    return code;
+  } finally {
+    process.off('beforeExit', deadlock);
+    for (const [name, handler] of forward) process.off(name, handler);
+  }
 }
