@@ -70,7 +70,7 @@ for (const name of DIFFERENTIAL) {
           await workspace.dispose();
         }
       }),
-      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: true },
+      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: true, includeErrorInReport: true },
     );
     // Each run asks for at least one checkpoint within the first 60% of the output; if none
     // was ever taken, the test would pass without testing anything.

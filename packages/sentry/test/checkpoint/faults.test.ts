@@ -4,13 +4,13 @@
 // running and the directory without an image.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageReader, isImageDirectory, isStatefileError } from '@stasis/statefile';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckpointError, Sandbox } from '../../src/index.js';
+import { CheckpointError, HostRebindError, Sandbox } from '../../src/index.js';
 import { CHECKPOINT_FIXTURES } from './fixtures.js';
 import {
   cacheDirectory,
@@ -105,7 +105,7 @@ Faults('a checkpointing process killed at any moment leaves no image or a whole 
         await workspace.dispose();
       }
     }),
-    { numRuns: Math.max(4, RUNS * 2), endOnFailure: true },
+    { numRuns: Math.max(4, RUNS * 2), endOnFailure: true, includeErrorInReport: true },
   );
   process.stderr.write(`  kill outcomes: ${JSON.stringify(outcomes)}\n`);
   assert.ok(outcomes['no image'] + outcomes['whole image'] > 0, 'the driver was never killed during a checkpoint');
@@ -228,7 +228,7 @@ Faults('a damaged image is refused with a typed error, never restored and never 
         assert.ok(outcome !== 'restored', `an image damaged by ${JSON.stringify(damage)} restored`);
         assert.ok(isTypedRefusal(outcome), `damage ${JSON.stringify(damage)} gave ${String(outcome)} (${(outcome as Error).name}), want a typed refusal`);
       }),
-      { numRuns: CORRUPTIONS, endOnFailure: true },
+      { numRuns: CORRUPTIONS, endOnFailure: true, includeErrorInReport: true },
     );
     // And in a process of its own, the restoring host reports the refusal and exits normally.
     const directory = join(workspace.directory, 'damaged-process');
@@ -294,6 +294,46 @@ Faults('an image directory is created if missing and refused when it already hol
     assert.equal(await counter.wait(), { code: 137, signal: 9 });
   } finally {
     closeSync(devNull);
+    await workspace.dispose();
+  }
+});
+
+Faults('a restore refuses a new rootfs in which a file the guest holds open is missing or changed size', async () => {
+  const want = await reference('sqlite');
+  const workspace = await createWorkspace('rebind');
+  try {
+    // The SQLite shell holds its script (a rootfs file, never copied up) open while it runs it.
+    const imagePath = join(workspace.directory, 'image');
+    const request = await checkpointRequest(workspace, 'sqlite', { imagePath, afterStdoutBytes: 1, afterMs: 0 });
+    const { report, stderr } = await runDriver(request);
+    if (report.outcome !== 'checkpointed') throw new DriverFailure(report, stderr);
+    const rootfs = (request.start as { options: { rootfs: string } }).options.rootfs;
+    const moved = join(workspace.directory, 'new-bundle-rootfs');
+    await cp(rootfs, moved, { recursive: true });
+    const script = join(moved, 'input/sqlite-work.sql');
+    const restore = (root: string) =>
+      Sandbox.restore({ imagePath, rootfs: root, stdio: { stdin: 'null', stdout: 'null', stderr: 'null' } }).then(
+        (sandbox) => {
+          sandbox.kill(9);
+          return undefined;
+        },
+        (error: unknown) => error as Error,
+      );
+    assert.is(await restore(moved), undefined, 'the same files in another directory (a new bundle) restore');
+    const original = await readFile(script);
+    await writeFile(script, Buffer.concat([original, Buffer.from('SELECT 1;\n')]));
+    const resized = await restore(moved);
+    assert.instance(resized, HostRebindError, `a resized open file: ${String(resized)}`);
+    assert.is((resized as HostRebindError).guestPath, '/input/sqlite-work.sql');
+    assert.match((resized as Error).message, 'changed size');
+    await rm(script);
+    const missing = await restore(moved);
+    assert.instance(missing, HostRebindError, `a missing open file: ${String(missing)}`);
+    assert.match((missing as Error).message, 'missing');
+    // And the image still restores to the right continuation on the intact rootfs.
+    const restored = await continueFrom(CHECKPOINT_FIXTURES.sqlite, workspace, imagePath, report.checkpoint, want, 'intact');
+    assertSame(restored, want, 'sqlite restored on its rootfs');
+  } finally {
     await workspace.dispose();
   }
 });

@@ -30,11 +30,11 @@ function simple(name: string, windowMs: number, module: string, args: string[], 
 
 const WORKLOADS = {
   /** A pure compute loop: no syscall for stretches of millions of rounds. */
-  counter: simple('counter', 400, program('counter'), ['counter', '10', '30000000']),
+  counter: simple('counter', 300, program('counter'), ['counter', '10', '30000000']),
   /** File I/O on the overlay's in-memory upper layer, over a host rootfs. */
   'fileio-overlay': {
     name: 'fileio-overlay',
-    windowMs: 200,
+    windowMs: 250,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'work');
       return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root }, restore: { rootfs: root } };
@@ -43,7 +43,7 @@ const WORKLOADS = {
   /** File I/O on a tmpfs mount. */
   'fileio-tmpfs': {
     name: 'fileio-tmpfs',
-    windowMs: 150,
+    windowMs: 120,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'scratch');
       const mounts = [{ type: 'tmpfs' as const, destination: '/scratch' }];
@@ -56,17 +56,17 @@ const WORKLOADS = {
   /** `pipes gen | pipes rot13`: two tasks and a kernel pipe whose buffered bytes must survive. */
   pipes: {
     name: 'pipes',
-    windowMs: 300,
+    windowMs: 200,
     prepare: async () => ({
-      recipe: { module: program('pipes'), args: ['pipes', 'rot13'], env: [], pipeline: { args: ['pipes', 'gen', '20000'] } },
+      recipe: { module: program('pipes'), args: ['pipes', 'rot13'], env: [], pipeline: { args: ['pipes', 'gen', '40000'] } },
     }),
   },
   /** Sleeps of every kind (nanosleep, clock_nanosleep, poll, poll_oneoff): a checkpoint mid-sleep keeps the remaining time. */
-  sleeper: simple('sleeper', 200, program('sleeper'), ['sleeper', '16', '30']),
+  sleeper: simple('sleeper', 120, program('sleeper'), ['sleeper', '16', '30']),
   /** The file I/O workload instrumented in safepoint mode: tasks stop only at system calls. */
   'fileio-safepoint': {
     name: 'fileio-safepoint',
-    windowMs: 150,
+    windowMs: 250,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'work');
       return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root, mode: 'safepoint' }, restore: { rootfs: root } };
@@ -75,11 +75,11 @@ const WORKLOADS = {
   /** 4000 C frames deep with 100 steps of compute at the bottom: the Asyncify stack is large. */
   recursion: simple('recursion', 250, program('recursion'), ['recursion', '4000', '100']),
   /** Memory grows to ~48 MiB: restore brings back memory of the grown size. */
-  grow: simple('grow', 100, program('grow'), ['grow', '24', '2']),
+  grow: simple('grow', 80, program('grow'), ['grow', '24', '2']),
   /** The SQLite shell building and querying a database in memory, its SQL read from the rootfs. */
   sqlite: {
     name: 'sqlite',
-    windowMs: 800,
+    windowMs: 600,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'input');
       await cp(join(INPUT, 'sqlite-work.sql'), join(root, 'input/sqlite-work.sql'));
@@ -92,7 +92,7 @@ const WORKLOADS = {
   /** QuickJS running a script read from the rootfs. */
   qjs: {
     name: 'qjs',
-    windowMs: 1000,
+    windowMs: 700,
     bufferedOutput: true,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'input');

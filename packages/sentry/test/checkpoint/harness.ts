@@ -49,7 +49,7 @@ export async function createWorkspace(label: string): Promise<Workspace> {
 /** Fixture is a program run the same way in every experiment. */
 export interface Fixture {
   readonly name: string;
-  /** About how long the guest computes under the sentry: checkpoint delays are drawn below it. */
+  /** Checkpoint delays are drawn below this: about a third of how long the guest computes under the sentry. */
   readonly windowMs: number;
   /** The guest prints only at its end (stdio fully buffered): only delays can place a checkpoint. */
   readonly bufferedOutput?: boolean;

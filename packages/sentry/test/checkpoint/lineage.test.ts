@@ -79,7 +79,7 @@ for (const name of ['counter', 'sleeper'] as const) {
           await workspace.dispose();
         }
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
     );
     assert.ok(taken > 0, `${name}: the guest always exited before the leave-running checkpoint`);
   });
