@@ -38,6 +38,7 @@ const InstrumentedModuleInfoSchema = z.object({
     loops: z.number(),
     recursiveFunctions: z.number(),
     preemptionChecks: z.number(),
+    asyncifyTool: z.string().optional(),
   }),
 });
 

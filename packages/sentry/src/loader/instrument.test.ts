@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fixturePath, runPlain } from '../../test/machine/fixtures.js';
+import { MinimalWasi } from '../../test/machine/minimal-wasi.js';
 import { WASI_COMMAND_TAIL, wat } from '../../test/machine/wat.js';
+import { Machine } from '../machine/machine.js';
 import type { Binaryen } from './binaryen-api.js';
 import { UnsupportedFeatureError } from './errors.js';
 import { type InstrumentMode, instrumentModule } from './instrument.js';
 import { INSTRUMENTED_ABI } from './instrumented-abi.js';
+import { findWasmOpt } from './native-asyncify.js';
 
 /**
  * A module with one function per role: `io` reaches fd_write, `pure` only loops, `viaTable`
@@ -127,6 +132,29 @@ Instrument('falls back to index names when function names cannot go in a pass ar
   parsed.dispose();
   const { info } = await instrumentModule(bytes, { program: 'names.wasm', mode: 'safepoint' });
   assert.is(info.stats.asyncifiedFunctions, 3);
+});
+
+Instrument('both Asyncify back ends (binaryen.js, native wasm-opt) give modules that stop and resume correctly', async () => {
+  const source = new Uint8Array(readFileSync(fixturePath('indirect')));
+  const native = await findWasmOpt();
+  const backEnds: (string | false)[] = [false];
+  if (native) backEnds.push(native.path);
+  else console.log('  (no wasm-opt >= 108 on this machine: only binaryen.js is checked)');
+  const oracle = await runPlain('indirect', ['150']);
+  for (const wasmOpt of backEnds) {
+    const { bytes, info } = await instrumentModule(source, { program: 'indirect.wasm', mode: 'anywhere', wasmOpt });
+    assert.is(info.stats.asyncifyTool, wasmOpt === false ? 'binaryen.js' : native?.tool);
+    const wasi = new MinimalWasi(['indirect.wasm', '150']);
+    const machine = await Machine.create({ module: new WebAssembly.Module(bytes), info, imports: (memory) => wasi.imports(memory) });
+    let result = machine.run(Number.NEGATIVE_INFINITY);
+    let stops = 0;
+    while (result.kind === 'stopped') {
+      stops++;
+      result = machine.run(Number.NEGATIVE_INFINITY);
+    }
+    assert.equal(result, { kind: 'exited', code: 0 }, `${info.stats.asyncifyTool}: exit`);
+    assert.is(wasi.stdout, oracle.stdout, `${info.stats.asyncifyTool}: output after ${stops} stops`);
+  }
 });
 
 Instrument.run();

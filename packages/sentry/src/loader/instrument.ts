@@ -21,6 +21,7 @@ import { CallGraph } from './call-graph.js';
 import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
 import { scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
+import { asyncifyWithWasmOpt, findWasmOpt } from './native-asyncify.js';
 import { SectionId, readSections } from './wasm-binary.js';
 
 /** InstrumentMode: `anywhere` can stop a task at any moment (preemption points); `safepoint` only at syscalls, and runs faster. */
@@ -33,6 +34,13 @@ export interface InstrumentOptions {
   readonly mode: InstrumentMode;
   /** Binaryen optimization level for the code Asyncify rewrites (0-3; default 1). */
   readonly optimizeLevel?: number;
+  /**
+   * Run the Asyncify pass with a native `wasm-opt` (this path, or `$STASIS_WASM_OPT`, or
+   * `wasm-opt` on PATH) in a child process when one of a recent enough version is found:
+   * several times faster than binaryen.js on big modules, and the event loop keeps running
+   * meanwhile. false: always binaryen.js. Default: true.
+   */
+  readonly wasmOpt?: string | boolean;
 }
 
 /** InstrumentStats report what instrumentation did and cost. */
@@ -46,6 +54,8 @@ export interface InstrumentStats {
   readonly loops: number;
   readonly recursiveFunctions: number;
   readonly preemptionChecks: number;
+  /** What ran Asyncify, e.g. `wasm-opt 108` or `binaryen.js`. */
+  readonly asyncifyTool?: string;
 }
 
 /** InstrumentedModuleInfo describes an instrumented module; it is stored beside the bytes in the cache. */
@@ -97,24 +107,88 @@ function loadBinaryen(): Promise<Binaryen> {
 export async function instrumentModule(source: Uint8Array, options: InstrumentOptions): Promise<InstrumentedModule> {
   const binaryen = await loadBinaryen();
   const started = performance.now();
-  let input = source;
-  let module = binaryen.readBinary(input, binaryen.Features.All);
+  let module = binaryen.readBinary(source, binaryen.Features.All);
   if (!allFunctionNamesSafe(binaryen, module)) {
     // Asyncify's only-list names functions in a comma-separated list; names from a name
     // section can contain anything, so fall back to Binaryen's index names.
     module.dispose();
-    input = withoutNameSection(source);
-    module = binaryen.readBinary(input, binaryen.Features.All);
+    module = binaryen.readBinary(withoutNameSection(source), binaryen.Features.All);
   }
+  let plan: AsyncifyPlan;
+  let prepared: Uint8Array;
   try {
-    return transform(binaryen, module, source, options, started);
+    plan = prepare(binaryen, module, options);
+    binaryen.setDebugInfo(true);
+    prepared = module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+  const level = options.optimizeLevel ?? 1;
+  const native = options.wasmOpt === false ? undefined : await findWasmOpt(typeof options.wasmOpt === 'string' ? options.wasmOpt : undefined);
+  let bytes: Uint8Array | undefined;
+  let tool = 'binaryen.js';
+  if (native) {
+    try {
+      bytes = await asyncifyWithWasmOpt(native, prepared, plan.asyncImports, plan.onlyList, level);
+      tool = native.tool;
+    } catch {
+      // A native tool that fails (an old build, a crash) is not the program's fault: fall back.
+      bytes = undefined;
+    }
+  }
+  bytes ??= asyncifyInProcess(binaryen, prepared, plan, level, options.program);
+  if (!WebAssembly.validate(bytes)) throw new InstrumentationError(options.program, `${tool} produced a module V8 rejects`);
+  return {
+    bytes,
+    info: {
+      instrumenterVersion: INSTRUMENTER_VERSION,
+      mode: options.mode,
+      sourceHash: sha256Hex(source),
+      hash: sha256Hex(bytes),
+      memory: plan.memory,
+      globals: plan.globals,
+      stats: {
+        milliseconds: Math.round(performance.now() - started),
+        inputBytes: source.length,
+        outputBytes: bytes.length,
+        ...plan.counts,
+        asyncifyTool: tool,
+      },
+    },
+  };
+}
+
+/** AsyncifyPlan is what the preparation decided, for the Asyncify step and the module's description. */
+interface AsyncifyPlan {
+  /** Imports that may unwind, as `module.base`. */
+  readonly asyncImports: readonly string[];
+  /** Functions Asyncify instruments (never empty: see prepare). */
+  readonly onlyList: readonly string[];
+  readonly globals: string[];
+  readonly memory: { readonly minimum: number; readonly maximum?: number };
+  readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks'>;
+}
+
+function asyncifyInProcess(binaryen: Binaryen, prepared: Uint8Array, plan: AsyncifyPlan, level: number, program: string): Uint8Array {
+  const module = binaryen.readBinary(prepared, outputFeatures(binaryen));
+  try {
+    binaryen.setPassArgument('asyncify-imports', plan.asyncImports.join(','));
+    binaryen.setPassArgument('asyncify-onlylist', plan.onlyList.join(','));
+    binaryen.setOptimizeLevel(level);
+    binaryen.setShrinkLevel(0);
+    binaryen.setDebugInfo(true);
+    module.runPasses(['asyncify']);
+    return module.emitBinary();
+  } catch (cause) {
+    throw new InstrumentationError(program, cause instanceof Error ? cause.message : String(cause), { cause });
   } finally {
     module.dispose();
     binaryen.clearPassArguments();
   }
 }
 
-function transform(binaryen: Binaryen, module: BinaryenModule, source: Uint8Array, options: InstrumentOptions, started: number): InstrumentedModule {
+/** prepare does everything but Asyncify: scan, preemption checks, the call graph, exports, the memory import. */
+function prepare(binaryen: Binaryen, module: BinaryenModule, options: InstrumentOptions): AsyncifyPlan {
   const { program, mode } = options;
   const scan = scanModule(binaryen, module);
   if ('feature' in scan) throw new UnsupportedFeatureError(program, scan.feature, scan.detail);
@@ -188,41 +262,19 @@ function transform(binaryen: Binaryen, module: BinaryenModule, source: Uint8Arra
   const memoryInfo = module.getMemoryInfo();
   module.addMemoryImport('0', INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.memoryImport, false);
   module.setFeatures(outputFeatures(binaryen));
-
-  binaryen.setPassArgument('asyncify-imports', asyncImports.join(','));
-  // An empty only-list means "no list" to Asyncify; a module with nothing to instrument
-  // still gets a harmless entry so that Asyncify does not fall back to instrumenting all.
-  binaryen.setPassArgument('asyncify-onlylist', asyncified.length > 0 ? asyncified.join(',') : INSTRUMENTED_ABI.entry);
-  binaryen.setOptimizeLevel(options.optimizeLevel ?? 1);
-  binaryen.setShrinkLevel(0);
-  binaryen.setDebugInfo(true);
-  try {
-    module.runPasses(['asyncify']);
-  } catch (cause) {
-    throw new InstrumentationError(program, cause instanceof Error ? cause.message : String(cause), { cause });
-  }
-  const bytes = module.emitBinary();
-  if (!WebAssembly.validate(bytes)) throw new InstrumentationError(program, 'Binaryen produced a module V8 rejects');
-  const memory = { minimum: memoryInfo.initial, ...(memoryInfo.max !== undefined ? { maximum: memoryInfo.max } : {}) };
   return {
-    bytes,
-    info: {
-      instrumenterVersion: INSTRUMENTER_VERSION,
-      mode,
-      sourceHash: sha256Hex(source),
-      hash: sha256Hex(bytes),
-      memory,
-      globals,
-      stats: {
-        milliseconds: Math.round(performance.now() - started),
-        inputBytes: source.length,
-        outputBytes: bytes.length,
-        functions: scan.functions.length,
-        asyncifiedFunctions: asyncified.length,
-        loops: loopCount,
-        recursiveFunctions: recursiveCount,
-        preemptionChecks: checks,
-      },
+    asyncImports,
+    // An empty only-list means "no list" to Asyncify; a module with nothing to instrument
+    // still gets a harmless entry so that Asyncify does not fall back to instrumenting all.
+    onlyList: asyncified.length > 0 ? asyncified : [INSTRUMENTED_ABI.entry],
+    globals,
+    memory: { minimum: memoryInfo.initial, ...(memoryInfo.max !== undefined ? { maximum: memoryInfo.max } : {}) },
+    counts: {
+      functions: scan.functions.length,
+      asyncifiedFunctions: asyncified.length,
+      loops: loopCount,
+      recursiveFunctions: recursiveCount,
+      preemptionChecks: checks,
     },
   };
 }
