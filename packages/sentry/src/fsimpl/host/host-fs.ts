@@ -19,7 +19,9 @@ import { type FileContents, RegularFileDescription } from '../../vfs/regular-fil
 /**
  * ExactTimes remembers timestamps set through the guest with nanosecond precision: Node's
  * utimes takes seconds as a double, which keeps only about a quarter microsecond, so the
- * exact value is reported back for as long as the host still shows what was stored.
+ * exact value is reported back for as long as the host still shows what was stored. Each
+ * time is matched on its own: reading a file (or following a symlink) moves the host's
+ * atime, which must not undo an mtime the guest set.
  */
 interface ExactTimes {
   readonly atim: bigint;
@@ -64,12 +66,8 @@ export class HostFilesystem implements Filesystem {
   /** fileStat turns a host stat into the guest's, with the exact nanoseconds set through the guest while the host still shows them. */
   fileStat(stat: fs.BigIntStats, filetype: Filetype): FileStat {
     const exact = this.exactTimes.get(stat.ino);
-    let atim = stat.atimeNs;
-    let mtim = stat.mtimeNs;
-    if (exact !== undefined && exact.hostAtim === atim && exact.hostMtim === mtim) {
-      atim = exact.atim;
-      mtim = exact.mtim;
-    }
+    const atim = exact !== undefined && exact.hostAtim === stat.atimeNs ? exact.atim : stat.atimeNs;
+    const mtim = exact !== undefined && exact.hostMtim === stat.mtimeNs ? exact.mtim : stat.mtimeNs;
     return {
       dev: this.dev,
       ino: stat.ino,
@@ -264,6 +262,10 @@ export class HostDirectory extends HostNode implements DirectoryInode {
     } else if (node.kind === 'directory') {
       host('mkdir', () => fs.mkdirSync(path, 0o755));
     } else {
+      // Like wasmtime (cap-std): the host directory is shared with host programs, which would
+      // follow an absolute target outside the sandbox. The guest's own layers (tmpfs, the
+      // overlay's upper layer) keep absolute symlinks, which only the guest resolves.
+      if (node.target.startsWith('/')) throw sysError.perm(`symlink to absolute path ${node.target} in a host directory`);
       host('symlink', () => fs.symlinkSync(node.target, path));
     }
     const created = this.lookup(name);

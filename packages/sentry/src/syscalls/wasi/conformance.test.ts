@@ -1,172 +1,86 @@
-// The conformance runner: each C program in test/conformance is run under the sentry and
-// under Node's node:wasi, as gVisor runs each syscall test natively and under runsc. The
-// sentry must pass every case (exit status as expected, every check printed `ok`); every
-// check node:wasi also gets right must print the same under both. The cases and single
-// checks where node:wasi is known wrong are listed in test/conformance/skip.json, each with
-// the reason.
+// The conformance runner: each case of test/conformance/cases.ts runs through the real
+// `bin/stasis do` (spawned, two at a time), in process against the syscall layer, and under
+// Node's node:wasi, as gVisor runs each syscall test natively and under runsc. Under the
+// sentry every check must pass (exit status as expected, every line `ok`); node:wasi must
+// agree on every check except those test/conformance/skip.json lists with the reason
+// node:wasi is wrong. COVERAGE.md maps the 72 tests of the official WASI test suite to the
+// cases covering their ground; this runner keeps that table true.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { WASI } from 'node:wasi';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTestKernel, newTmpfsRoot, runWasiDirect, type WebAssemblyModuleLike, webAssembly } from '../../testing.js';
+import { CASES, type ConformanceCase, programOf } from '../../../test/conformance/cases.js';
+import {
+  CLI_ENTRY,
+  CONFORMANCE_DIRECTORY,
+  checksOf,
+  type Outcome,
+  problemsOf,
+  runAllCli,
+  runInProcess,
+  runNode,
+  wasmPath,
+} from '../../../test/conformance/run.js';
+import { webAssembly } from '../../testing.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const conformance = path.resolve(here, '../../../test/conformance');
 /** NodeSkips are the known node:wasi defects: whole cases it cannot run, and single checks it fails. */
 interface NodeSkips {
   readonly cases: Readonly<Record<string, string>>;
   readonly checks: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
-const skip = (JSON.parse(fs.readFileSync(path.join(conformance, 'skip.json'), 'utf8')) as { node: NodeSkips }).node;
+const skip = (JSON.parse(fs.readFileSync(path.join(CONFORMANCE_DIRECTORY, 'skip.json'), 'utf8')) as { node: NodeSkips }).node;
+/** Two cases at a time: the machine has two cores and each run is a Node process. */
+const CLI_CONCURRENCY = 2;
 
-/** checksOf maps each `ok NAME` / `FAIL NAME...` line of a program's output to whether it passed. */
-function checksOf(stdout: string): Map<string, boolean> {
-  const checks = new Map<string, boolean>();
-  for (const line of stdout.split('\n')) {
-    if (line.startsWith('ok ')) checks.set(line.slice(3), true);
-    else if (line.startsWith('FAIL ')) checks.set(line.slice(5).replace(/(: got .*)? \(line \d+\)$/, ''), false);
-  }
-  return checks;
+function moduleOf(testCase: ConformanceCase): object {
+  return new (webAssembly().Module)(fs.readFileSync(wasmPath(testCase)));
 }
 
-/** ConformanceCase says how to run one program. */
-interface ConformanceCase {
-  readonly name: string;
-  readonly args?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** 'sandbox' preopens a fresh host directory as /sandbox; 'root' preopens the guest's `/`. */
-  readonly preopen: 'sandbox' | 'root';
-  /** Files of a host rootfs for the overlay root (path to content; `-> target` makes a symlink; `{outside}` is a host file outside the rootfs). */
-  readonly rootfs?: Readonly<Record<string, string>>;
-  readonly exitCode?: number;
-}
-
-const CASES: readonly ConformanceCase[] = [
-  { name: 'args_environ', args: ['alpha', 'two words'], env: { A: '1', EMPTY: '', UNICODE: 'é' }, preopen: 'sandbox' },
-  { name: 'clock_random', preopen: 'sandbox' },
-  { name: 'stdio_fds', preopen: 'sandbox' },
-  { name: 'file_io', preopen: 'sandbox' },
-  { name: 'paths', preopen: 'sandbox' },
-  { name: 'prestat', preopen: 'sandbox' },
-  { name: 'poll', preopen: 'sandbox' },
-  { name: 'sock', preopen: 'sandbox' },
-  { name: 'bad_input', preopen: 'sandbox' },
-  { name: 'exit_code', args: ['42'], preopen: 'sandbox', exitCode: 42 },
-  { name: 'proc_dev', preopen: 'root' },
-  {
-    name: 'overlay',
-    preopen: 'root',
-    rootfs: {
-      'etc/motd': 'from the image\n',
-      'etc/os-release': 'ID=test\n',
-      'usr/bin/tool': 'tool\n',
-      bin: '-> usr/bin',
-      escape: '-> {outside}',
-    },
-  },
-];
-
-/** makeRootfs writes a case's rootfs to a host directory; returns it and a snapshot function of its contents. */
-function makeRootfs(files: Readonly<Record<string, string>>, outside: string): { path: string; snapshot: () => string; dispose: () => void } {
-  const rootfs = newTmpfsRoot('stasis-rootfs-');
-  for (const [name, content] of Object.entries(files)) {
-    const target = path.join(rootfs.path, name);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (content.startsWith('-> ')) fs.symlinkSync(content.slice(3).replace('{outside}', outside), target);
-    else fs.writeFileSync(target, content);
-  }
-  const snapshot = () =>
-    (fs.readdirSync(rootfs.path, { recursive: true }) as string[])
-      .sort()
-      .map((name) => {
-        const stat = fs.lstatSync(path.join(rootfs.path, name));
-        return `${name}:${stat.isFile() ? fs.readFileSync(path.join(rootfs.path, name), 'utf8') : stat.isSymbolicLink() ? fs.readlinkSync(path.join(rootfs.path, name)) : 'dir'}`;
-      })
-      .join('\n');
-  return { path: rootfs.path, snapshot, dispose: rootfs.dispose };
-}
-
-interface Outcome {
-  readonly exitCode: number;
-  readonly stdout: string;
-}
-
-function argv(testCase: ConformanceCase, preopenName: string): string[] {
-  return [`${testCase.name}.wasm`, preopenName, ...(testCase.args ?? [])];
-}
-
-function runSentry(testCase: ConformanceCase, module: WebAssemblyModuleLike): Outcome {
-  const scratch = newTmpfsRoot();
-  const outside = path.join(scratch.path, 'host-secret');
-  fs.writeFileSync(outside, 'a host file the guest must not read');
-  const rootfs = testCase.rootfs === undefined ? undefined : makeRootfs(testCase.rootfs, outside);
-  const before = rootfs?.snapshot();
-  const harness =
-    testCase.preopen === 'sandbox'
-      ? createTestKernel({ mounts: [{ type: 'bind', source: scratch.path, target: '/sandbox' }], limits: { openFiles: 512 } })
-      : createTestKernel({
-          ...(rootfs === undefined ? {} : { rootfs: rootfs.path }),
-          cpu: { features: { names: () => ['fpu', 'sse2'] }, renderCpuinfo: (features) => `processor\t: 0\nflags\t\t: ${features.names().join(' ')}\n` },
-        });
-  try {
-    const preopenName = testCase.preopen === 'sandbox' ? '/sandbox' : '/';
-    const task = harness.createTask({ args: argv(testCase, preopenName), env: testCase.env ?? {}, preopens: [{ path: preopenName }] });
-    const { exitCode } = runWasiDirect(module, task, { clock: harness.clock });
-    if (rootfs !== undefined) assert.is(rootfs.snapshot(), before, `${testCase.name}: the host rootfs changed`);
-    return { exitCode, stdout: harness.stdout.text() };
-  } finally {
-    harness.dispose();
-    rootfs?.dispose();
-    scratch.dispose();
-  }
-}
-
-function runNode(testCase: ConformanceCase, module: WebAssemblyModuleLike): Outcome {
-  const scratch = newTmpfsRoot();
-  const output = path.join(scratch.path, '..', `${path.basename(scratch.path)}.stdout`);
-  const stdout = fs.openSync(output, 'w+');
-  const stdin = fs.openSync('/dev/null', 'r');
-  try {
-    const wasi = new WASI({
-      version: 'preview1',
-      args: argv(testCase, '/sandbox'),
-      env: { ...testCase.env },
-      preopens: { '/sandbox': scratch.path },
-      returnOnExit: true,
-      stdin,
-      stdout,
-      stderr: stdout,
-    });
-    const instance = new (webAssembly().Instance)(module, wasi.getImportObject());
-    const exitCode = wasi.start(instance as Parameters<WASI['start']>[0]);
-    return { exitCode, stdout: fs.readFileSync(output, 'utf8') };
-  } finally {
-    fs.closeSync(stdout);
-    fs.closeSync(stdin);
-    fs.rmSync(output, { force: true });
-    scratch.dispose();
-  }
-}
-
-const Conformance = suite('Conformance');
+const InProcess = suite('Conformance in process');
+/** The in-process outcomes, which the node:wasi comparison reuses. */
+const inProcessOutcomes = new Map<string, Outcome>();
 
 for (const testCase of CASES) {
-  const file = path.join(conformance, 'wasm', `${testCase.name}.wasm`);
-  Conformance(`${testCase.name} passes under the sentry`, () => {
-    const module = new (webAssembly().Module)(fs.readFileSync(file));
-    const sentry = runSentry(testCase, module);
-    const failed = sentry.stdout.split('\n').filter((line) => line.startsWith('FAIL'));
-    assert.equal(failed, [], `${testCase.name}: failing checks under the sentry`);
-    assert.ok(/^ok /m.test(sentry.stdout), `${testCase.name}: printed no ok line: ${sentry.stdout}`);
-    assert.is(sentry.exitCode, testCase.exitCode ?? 0, `${testCase.name}: exit status: got ${sentry.exitCode}, want ${testCase.exitCode ?? 0}`);
-    if (skip.cases[testCase.name] !== undefined) return;
+  InProcess(`${testCase.name} passes against the syscall layer`, () => {
+    const outcome = runInProcess(testCase, moduleOf(testCase));
+    inProcessOutcomes.set(testCase.name, outcome);
+    assert.equal(problemsOf(testCase, outcome), [], `${testCase.name}: problems in process`);
+    assert.not.ok(outcome.rootfsChanged, `${testCase.name}: the host rootfs changed`);
+  });
+}
+
+InProcess.run();
+
+const Cli = suite('Conformance through bin/stasis do');
+let cliResults: Map<string, Promise<Outcome>> | undefined;
+const cliCases = CASES.filter((testCase) => testCase.inProcessOnly === undefined);
+
+Cli.before(() => {
+  assert.ok(fs.existsSync(CLI_ENTRY), `${CLI_ENTRY} is missing: build the CLI first (pnpm build at the repository root)`);
+  cliResults = runAllCli(cliCases, CLI_CONCURRENCY);
+});
+
+for (const testCase of cliCases) {
+  Cli(`${testCase.name} passes under stasis do`, async () => {
+    const outcome = await cliResults!.get(testCase.name)!;
+    assert.equal(problemsOf(testCase, outcome), [], `${testCase.name}: problems under stasis do`);
+  });
+}
+
+Cli.run();
+
+const Node = suite('Conformance compared with node:wasi');
+
+for (const testCase of CASES) {
+  if (skip.cases[testCase.name] !== undefined) continue;
+  Node(`${testCase.name}: node:wasi agrees except where skip.json says it is wrong`, () => {
+    const module = moduleOf(testCase);
+    const sentry = inProcessOutcomes.get(testCase.name) ?? runInProcess(testCase, module);
     const node = runNode(testCase, module);
     const knownWrong = skip.checks[testCase.name] ?? {};
-    if (Object.keys(knownWrong).length === 0) {
-      assert.is(sentry.stdout, node.stdout, `${testCase.name}: stdout differs from node:wasi`);
-      assert.is(sentry.exitCode, node.exitCode, `${testCase.name}: exit status differs from node:wasi`);
+    if (testCase.stdout !== undefined || Object.keys(knownWrong).length === 0) {
+      assert.is(node.stdout, sentry.stdout, `${testCase.name}: stdout differs from node:wasi`);
+      assert.is(node.exitCode, sentry.exitCode, `${testCase.name}: exit status differs from node:wasi`);
       return;
     }
     const nodeChecks = checksOf(node.stdout);
@@ -177,14 +91,48 @@ for (const testCase of CASES) {
   });
 }
 
-Conformance('every C program has a case and every skip names a case', () => {
-  const programs = fs.readdirSync(path.join(conformance, 'c')).map((name) => name.replace(/\.c$/, '')).sort();
-  assert.equal(programs, CASES.map((testCase) => testCase.name).sort());
-  const reasons = [...Object.entries(skip.cases), ...Object.entries(skip.checks).flatMap(([name, checks]) => Object.values(checks).map((reason) => [name, reason] as const))];
+Node.run();
+
+const Bookkeeping = suite('Conformance bookkeeping');
+
+Bookkeeping('every C program runs in a case, and case names are unique', () => {
+  const programs = fs
+    .readdirSync(path.join(CONFORMANCE_DIRECTORY, 'c'))
+    .filter((name) => name.endsWith('.c'))
+    .map((name) => name.slice(0, -2))
+    .sort();
+  assert.equal([...new Set(CASES.map(programOf))].sort(), programs);
+  assert.is(new Set(CASES.map((testCase) => testCase.name)).size, CASES.length, 'duplicate case names');
+});
+
+Bookkeeping('every skip names a case and gives a reason sentence', () => {
+  const names = new Set(CASES.map((testCase) => testCase.name));
+  const reasons = [
+    ...Object.entries(skip.cases),
+    ...Object.entries(skip.checks).flatMap(([name, checks]) => Object.values(checks).map((reason) => [name, reason] as const)),
+  ];
   for (const [name, reason] of reasons) {
-    assert.ok(programs.includes(name), `skip.json names unknown case ${name}`);
-    assert.ok(reason.length > 20 && reason.endsWith('.'), `skip.json reason for ${name} should be a sentence`);
+    assert.ok(names.has(name), `skip.json names unknown case ${name}`);
+    assert.ok(reason.length > 20 && reason.endsWith('.'), `skip.json reason for ${name} should be a sentence: ${reason}`);
   }
 });
 
-Conformance.run();
+Bookkeeping('COVERAGE.md maps all 72 official tests to existing cases', () => {
+  const text = fs.readFileSync(path.join(CONFORMANCE_DIRECTORY, 'COVERAGE.md'), 'utf8');
+  // Table rows: | suite | official test | our cases | status |
+  const rows = text
+    .split('\n')
+    .filter((line) => /^\| (AssemblyScript|C|Rust) \|/.test(line))
+    .map((line) => line.split('|').map((cell) => cell.trim()));
+  assert.is(rows.length, 72, `COVERAGE.md lists ${rows.length} official tests, want 72`);
+  assert.is(new Set(rows.map((row) => row[2])).size, 72, 'COVERAGE.md lists an official test twice');
+  const names = new Set(CASES.map((testCase) => testCase.name));
+  for (const row of rows) {
+    const cases = (row[3] ?? '').match(/`[a-z_]+`/g)?.map((name) => name.slice(1, -1)) ?? [];
+    assert.ok(cases.length > 0, `${row[2]}: no case covers it`);
+    for (const name of cases) assert.ok(names.has(name), `${row[2]}: COVERAGE.md names unknown case ${name}`);
+    assert.is(row[4], 'passes', `${row[2]}: status ${row[4]}`);
+  }
+});
+
+Bookkeeping.run();

@@ -25,8 +25,15 @@ int main(void) {
     a = b;
   }
   CHECK(nondecreasing, "monotonic never goes back");
+  CHECK(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 0, &a) == 0, "monotonic reads with precision 0");
+  CHECK(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 0, &b) == 0 && b >= a, "and again, not earlier");
   struct timespec ts;
   CHECK(clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000, "clock_gettime nanoseconds field");
+  CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000, "clock_gettime of CLOCK_MONOTONIC");
+  CHECK(clock_getres(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec == 0 && ts.tv_nsec > 0, "clock_getres of CLOCK_REALTIME");
+  CHECK(clock_getres(CLOCK_MONOTONIC, &ts) == 0 && ts.tv_sec == 0 && ts.tv_nsec > 0, "clock_getres of CLOCK_MONOTONIC");
+  __wasi_timestamp_t cpu = 0;
+  CHECK(__wasi_clock_time_get(__WASI_CLOCKID_PROCESS_CPUTIME_ID, 1, &cpu) == 0, "the process CPU-time clock reads");
   CHECK(__wasi_clock_time_get(42, 1, &a) == __WASI_ERRNO_INVAL, "clock_time_get of an unknown clock is EINVAL");
 
   unsigned char buffer[4096];
@@ -36,6 +43,12 @@ int main(void) {
   for (size_t i = 0; i < sizeof buffer; i++) zeros += buffer[i] == 0;
   CHECK(zeros < 100, "random bytes are not all zero");
   CHECK(__wasi_random_get(buffer, 0) == 0, "random_get of zero bytes");
+  unsigned char kilobyte[1024];
+  memset(kilobyte, 0, sizeof kilobyte);
+  CHECK(__wasi_random_get(kilobyte, sizeof kilobyte) == 0, "random_get of 1024 bytes");
+  int any = 0;
+  for (size_t i = 0; i < sizeof kilobyte; i++) any |= kilobyte[i];
+  CHECK(any != 0, "1024 random bytes are not all zero");
   static unsigned char big[300000];
   CHECK(__wasi_random_get(big, sizeof big) == 0 && big[sizeof big - 1] + big[sizeof big - 2] + big[sizeof big - 3] != 0, "random_get beyond 64 KiB fills the end");
   return failures == 0 ? 0 : 1;

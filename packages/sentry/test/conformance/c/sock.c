@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <wasi/api.h>
 
 static int failures = 0;
@@ -18,5 +19,11 @@ int main(void) {
   CHECK(__wasi_sock_shutdown(3, __WASI_SDFLAGS_WR) == __WASI_ERRNO_NOTSOCK, "shutdown of a directory is ENOTSOCK");
   __wasi_fd_t fd = 0;
   CHECK(__wasi_sock_accept(3, 0, &fd) == __WASI_ERRNO_NOTSOCK, "accept on a directory is ENOTSOCK");
+  CHECK(shutdown(STDOUT_FILENO, SHUT_RD) != 0 && errno == ENOTSOCK, "libc shutdown of stdout sets ENOTSOCK");
+  CHECK(__wasi_sock_accept(99, 0, &fd) == __WASI_ERRNO_BADF, "accept on a closed fd is EBADF");
+  __wasi_ciovec_t out = {(const uint8_t *)"x", 1};
+  __wasi_size_t n = 0;
+  CHECK(__wasi_sock_send(1, &out, 1, 0, &n) == __WASI_ERRNO_NOTSOCK, "send on stdout is ENOTSOCK");
+
   return failures == 0 ? 0 : 1;
 }
