@@ -33,7 +33,9 @@ export class GuestTask implements Schedulable {
     const result = this.machine.run(deadline);
     switch (result.kind) {
       case 'stopped':
-        return result.stop.kind === 'blocked' ? { kind: 'blocked', ready: result.stop.ready, reason: result.stop.reason } : YIELDED;
+        return result.stop.kind === 'blocked'
+          ? { kind: 'blocked', ready: result.stop.ready, reason: result.stop.reason, ...(result.stop.cancel ? { cancel: result.stop.cancel } : {}) }
+          : YIELDED;
       case 'exited':
         return exited({ code: result.code });
       case 'killed':

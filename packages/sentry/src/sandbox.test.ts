@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TEST_CACHE_DIR, fixturePath } from '../test/machine/fixtures.js';
@@ -174,6 +175,37 @@ SandboxSuite('a task blocked on an empty stdin pipe does not hold the thread, an
   assert.equal(sandbox.tasks()[0], { tid: 1, args: ['echo.wasm'], state: 'blocked' });
   sandbox.kill(SIGNALS.SIGKILL);
   assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+});
+
+/** The sleeper fixture (tooling/fixtures): `sleeper 1 60000` sleeps once for 60 s. */
+const SLEEPER = fileURLToPath(new URL('../../../tooling/fixtures/wasm/sleeper.wasm', import.meta.url));
+
+/** Host timers alive in this process (Node's own view: what keeps the event loop running). */
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+async function sleepingSandbox(): Promise<{ sandbox: Sandbox; before: number }> {
+  const before = activeTimers();
+  const sandbox = await Sandbox.create(io.options('sleeper', ['1', '60000'], { module: SLEEPER }));
+  sandbox.start();
+  while (sandbox.tasks()[0]?.state !== 'blocked') await new Promise((resolve) => setImmediate(resolve));
+  assert.is(activeTimers(), before + 1, `active timers while the guest sleeps: got ${activeTimers()}, want ${before + 1}`);
+  return { sandbox, before };
+}
+
+SandboxSuite('a kill releases the timer of a pending sleep, so nothing keeps the host process alive', async () => {
+  const { sandbox, before } = await sleepingSandbox();
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+  assert.is(activeTimers(), before, `active timers after the kill: got ${activeTimers()}, want ${before}`);
+});
+
+SandboxSuite('a stop checkpoint releases the timer of a pending sleep', async () => {
+  const { sandbox, before } = await sleepingSandbox();
+  await sandbox.checkpoint({ imagePath: join(io.directory, 'image') });
+  assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+  assert.is(activeTimers(), before, `active timers after the checkpoint: got ${activeTimers()}, want ${before}`);
 });
 
 SandboxSuite('memory beyond the limit makes the guest memory.grow fail, not the sandbox', async () => {

@@ -110,6 +110,24 @@ SchedulerSuite('kill ends a runnable or a blocked task at once with 128 + signal
   await scheduler.idle();
 });
 
+SchedulerSuite('a task ended while blocked has its wait cancelled; a woken one does not', async () => {
+  const scheduler = new Scheduler();
+  const cancelled: string[] = [];
+  const gate = deferred();
+  const never = new Promise<void>(() => {});
+  const sleeper = scheduler.add(1, new ScriptedTask('sleeper', [() => ({ kind: 'blocked', ready: never, reason: 'sleep', cancel: () => cancelled.push('sleeper') })], []));
+  const woken = scheduler.add(
+    2,
+    new ScriptedTask('woken', [() => ({ kind: 'blocked', ready: gate.promise, reason: 'read', cancel: () => cancelled.push('woken') }), exit(0)], []),
+  );
+  while (sleeper.state !== 'blocked' || woken.state !== 'blocked') await new Promise((resolve) => setImmediate(resolve));
+  gate.resolve();
+  assert.equal(await woken.exited, { code: 0 });
+  scheduler.kill(1, SIGNALS.SIGKILL);
+  assert.equal(await sleeper.exited, { code: 137, signal: 9 });
+  assert.equal(cancelled, ['sleeper'], `cancelled waits: got ${cancelled}, want only the killed sleeper's`);
+});
+
 SchedulerSuite('a kill from inside a slice stops the running task at its next safe point', async () => {
   const scheduler = new Scheduler();
   const victim = new ScriptedTask(

@@ -21,7 +21,7 @@ export interface ExitStatus {
 /** SliceResult is what a task reports at the end of a slice. */
 export type SliceResult =
   | { readonly kind: 'yielded' }
-  | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string }
+  | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string; readonly cancel?: () => void }
   | { readonly kind: 'exited'; readonly status: ExitStatus };
 
 /** Schedulable is a task as the scheduler sees it. */
@@ -56,6 +56,8 @@ export class ScheduledTask {
   state: ScheduledState = 'runnable';
   /** What a blocked task waits for ('read', 'poll', 'sleep'). */
   blockedOn: string | undefined;
+  /** @state nosave: releases what a blocked task's wait holds (its timers) if the task ends first. */
+  cancelBlock: (() => void) | undefined;
   cpuTimeMs = 0;
   status: ExitStatus | undefined;
   /** A signal that will end the task at its next safe point. */
@@ -238,11 +240,13 @@ export class Scheduler {
     }
     scheduled.state = 'blocked';
     scheduled.blockedOn = result.reason;
+    scheduled.cancelBlock = result.cancel;
     // A rejected promise also means "try again": the call will report its own error.
     const unblock = (): void => {
       if (scheduled.state !== 'blocked') return;
       scheduled.state = 'runnable';
       scheduled.blockedOn = undefined;
+      scheduled.cancelBlock = undefined;
       this.runQueue.push(scheduled);
       this.notify();
     };
@@ -253,6 +257,11 @@ export class Scheduler {
     if (scheduled.state === 'exited') return;
     scheduled.state = 'exited';
     scheduled.blockedOn = undefined;
+    // A task ended while blocked never runs its call again: release the wait's timers, or
+    // a long sleep would keep the host process alive after its task is gone.
+    const cancel = scheduled.cancelBlock;
+    scheduled.cancelBlock = undefined;
+    cancel?.();
     scheduled.status = status;
     const queued = this.runQueue.indexOf(scheduled);
     if (queued !== -1) this.runQueue.splice(queued, 1);

@@ -31,7 +31,7 @@ export type MachineImports = Readonly<Record<string, Readonly<Record<string, Gue
 /** MachineStop is why a machine stopped at a safe point. */
 export type MachineStop =
   | { readonly kind: 'preempted' }
-  | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string };
+  | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string; readonly cancel?: () => void };
 
 /** MachineResult is the outcome of one `run`. */
 export type MachineResult =
@@ -231,7 +231,7 @@ export class Machine {
         return handler(...args);
       } catch (error) {
         if (error instanceof WouldBlock) {
-          this.beginUnwind({ kind: 'blocked', ready: error.ready, reason: error.reason });
+          this.beginUnwind({ kind: 'blocked', ready: error.ready, reason: error.reason, cancel: error.cancel });
           return 0;
         }
         throw error;

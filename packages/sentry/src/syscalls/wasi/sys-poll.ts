@@ -121,10 +121,11 @@ export function pollOneoff(call: SyscallCall, inPointer: number, outPointer: num
       timers.push(sleep.cancel);
       waits.push(sleep.promise);
     }
-    const ready = Promise.race(waits).finally(() => {
+    const cancelTimers = (): void => {
       for (const cancel of timers) cancel();
-    });
-    throw new WouldBlock(ready, earliest !== undefined && waits.length === 1 ? 'sleep' : 'poll');
+    };
+    const ready = Promise.race(waits).finally(cancelTimers);
+    throw new WouldBlock(ready, earliest !== undefined && waits.length === 1 ? 'sleep' : 'poll', cancelTimers);
   }
 
   task.restart = undefined;
