@@ -83,6 +83,9 @@ export {
   Scheduler,
   type SchedulerOptions,
   SIGNALS,
+  type SignalAction,
+  signalDefaultAction,
+  signalTerminates,
   type SliceResult,
 } from './kernel/scheduler.js';
 export * from './abi/wasi/index.js';

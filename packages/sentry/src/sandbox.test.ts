@@ -201,6 +201,24 @@ SandboxSuite('a kill releases the timer of a pending sleep, so nothing keeps the
   assert.is(activeTimers(), before, `active timers after the kill: got ${activeTimers()}, want ${before}`);
 });
 
+SandboxSuite('signals ignored by default (SIGWINCH on a terminal resize) do not end the sandbox, created or running', async () => {
+  const created = await Sandbox.create(io.options('exit-code', ['7']));
+  created.kill(SIGNALS.SIGWINCH);
+  assert.is(created.status, 'created', `status after SIGWINCH before start: got ${created.status}, want created`);
+  created.start();
+  assert.equal(await created.wait(), { code: 7 });
+  const { sandbox } = await sleepingSandbox();
+  for (const signal of [SIGNALS.SIGCHLD, SIGNALS.SIGCONT, SIGNALS.SIGURG, SIGNALS.SIGWINCH]) sandbox.kill(signal, { all: true });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(sandbox.status, 'running');
+  assert.equal(
+    sandbox.tasks().map((task) => task.state),
+    ['blocked'],
+  );
+  sandbox.kill(SIGNALS.SIGTERM);
+  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+});
+
 SandboxSuite('a stop checkpoint releases the timer of a pending sleep', async () => {
   const { sandbox, before } = await sleepingSandbox();
   await sandbox.checkpoint({ imagePath: join(io.directory, 'image') });

@@ -9,7 +9,7 @@
 import { FeatureSet, detectHost } from '@stasis/cpuid';
 import { cpuInfoFor } from './kernel/cpuinfo.js';
 import { type CpuInfoOptions, Kernel } from './kernel/kernel.js';
-import { type ExitStatus, SIGNALS, type ScheduledTask, Scheduler } from './kernel/scheduler.js';
+import { type ExitStatus, SIGNALS, type ScheduledTask, Scheduler, signalTerminates } from './kernel/scheduler.js';
 import type { LoadedProgram } from './loader/load.js';
 import { loadProgram } from './loader/load.js';
 import { Machine } from './machine/machine.js';
@@ -187,11 +187,12 @@ export class Sandbox {
   /**
    * kill signals the init task (or `options.tid`, or every task with `all`). The task ends at
    * its next safe point, which is at once unless it is inside a syscall; SIGKILL also ends a
-   * paused task, other signals take effect on resume. Every signal terminates: WASI programs
-   * have no signal handlers.
+   * paused task, other signals take effect on resume. WASI programs have no signal handlers,
+   * so each signal does its default action: most terminate, and those ignored by default
+   * (SIGCHLD, SIGURG, SIGWINCH), SIGCONT and the stop signals do nothing (`signalTerminates`).
    */
   kill(signal: number, options: KillOptions = {}): void {
-    if (this.statusValue === 'stopped') return;
+    if (this.statusValue === 'stopped' || !signalTerminates(signal)) return;
     if (this.statusValue === 'created') {
       this.init.task.exit(128 + signal);
       this.stopped({ code: 128 + signal, signal });

@@ -83,11 +83,8 @@ export class SandboxHost {
 
   /** signal handles a signal sent to the sandbox process itself (Ctrl-C on `run`, a shim's SIGTERM) as `kill`. */
   signal(signal: number): void {
-    if (this.#state.status === 'created') {
-      this.#finish(128 + signal);
-      return;
-    }
     this.#sandbox.kill(signal);
+    if (this.#state.status === 'created' && this.#sandbox.status === 'stopped') this.#finish(128 + signal);
   }
 
   async #change(request: Exclude<Request, { type: 'tasks' | 'stats' | 'kill' | 'exec' }>, reply: Reply): Promise<void> {
@@ -149,15 +146,16 @@ export class SandboxHost {
     this.#startSandbox();
   }
 
-  // What a signal does is the sentry's: every signal terminates (WASI programs have no
-  // handlers); SIGKILL ends a paused task at once, others when it resumes, as with a frozen cgroup.
+  // What a signal does is the sentry's: its default action (WASI programs have no handlers),
+  // so SIGWINCH, SIGCHLD, SIGURG and SIGCONT do nothing; SIGKILL ends a paused task at once,
+  // others when it resumes, as with a frozen cgroup.
   #kill(signal: number, all: boolean, reply: Reply): Promise<void> {
     this.#require('kill');
-    if (this.#state.status === 'created') {
+    this.#sandbox.kill(signal, { all });
+    if (this.#state.status === 'created' && this.#sandbox.status === 'stopped') {
       // The workload never ran: the process ends as if the signal had killed it.
       return reply.end({ type: 'ok' }).then(() => this.#finish(128 + signal));
     }
-    this.#sandbox.kill(signal, { all });
     return reply.end({ type: 'ok' });
   }
 

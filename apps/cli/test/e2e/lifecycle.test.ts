@@ -91,6 +91,25 @@ Lifecycle('kill --all; a created container can be killed and deleted', async () 
   assert.match(lab.run(['state', 'c2']).stderr, /does not exist/);
 });
 
+Lifecycle('signals whose default action is to ignore (SIGWINCH on a terminal resize) leave a created or running container alive', async () => {
+  lab.config(['/ticker.wasm', '0', '20']);
+  const created = lab.runDetached(['create', 'c1'], 'c1');
+  assert.is(created.code, 0, created.stderr);
+  const pid = lab.state('c1').pid;
+  for (const signal of ['WINCH', '28', 'SIGCHLD', 'URG', 'CONT']) assert.is(lab.run(['kill', 'c1', signal]).code, 0, `kill c1 ${signal}`);
+  assert.is(lab.state('c1').status, 'created', 'still created after SIGWINCH, SIGCHLD, SIGURG, SIGCONT');
+  assert.ok(isAlive(pid), 'the created container survives them');
+  const started = lab.run(['start', 'c1']);
+  assert.is(started.code, 0, started.stderr);
+  for (const signal of ['WINCH', '28', 'SIGCHLD', 'URG', 'CONT']) assert.is(lab.run(['kill', '--all', 'c1', signal]).code, 0, `kill --all c1 ${signal}`);
+  const ticks = tickCount(created.output.stdout());
+  await created.output.waitFor((out) => tickCount(out) >= ticks + 2, 'two more ticks after the signals');
+  assert.is(lab.state('c1').status, 'running', 'still running after SIGWINCH, SIGCHLD, SIGURG, SIGCONT');
+  assert.is(lab.run(['kill', 'c1', 'TERM']).code, 0);
+  await waitUntil(() => !isAlive(pid), 'the sandbox process to exit after SIGTERM');
+  assert.is(lab.run(['delete', 'c1']).code, 0);
+});
+
 Lifecycle('pause and resume', async () => {
   lab.config(['/ticker.wasm', '0', '20']);
   const created = lab.runDetached(['run', '--detach', 'c1'], 'c1');

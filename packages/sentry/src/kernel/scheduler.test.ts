@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SIGNALS, type Schedulable, Scheduler, type SliceResult } from './scheduler.js';
+import { SIGNALS, type Schedulable, Scheduler, type SliceResult, signalDefaultAction, signalTerminates } from './scheduler.js';
 
 /** A scripted task: each slice takes the next step of its script (no wasm involved). */
 class ScriptedTask implements Schedulable {
@@ -126,6 +126,37 @@ SchedulerSuite('a task ended while blocked has its wait cancelled; a woken one d
   scheduler.kill(1, SIGNALS.SIGKILL);
   assert.equal(await sleeper.exited, { code: 137, signal: 9 });
   assert.equal(cancelled, ['sleeper'], `cancelled waits: got ${cancelled}, want only the killed sleeper's`);
+});
+
+SchedulerSuite('signals whose default action is not to terminate leave a task running', async () => {
+  const scheduler = new Scheduler();
+  const never = new Promise<void>(() => {});
+  const blocked = scheduler.add(1, new ScriptedTask('blocked', [() => ({ kind: 'blocked', ready: never, reason: 'sleep' })], []));
+  const spinning = scheduler.add(2, new ScriptedTask('spinning', [forever], []));
+  await new Promise((resolve) => setImmediate(resolve));
+  for (const signal of [SIGNALS.SIGCHLD, SIGNALS.SIGCONT, SIGNALS.SIGURG, SIGNALS.SIGWINCH, SIGNALS.SIGSTOP, SIGNALS.SIGTSTP]) {
+    scheduler.kill(1, signal);
+    scheduler.kill(2, signal);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(blocked.state, 'blocked', `after SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP: got ${blocked.state}, want blocked`);
+  assert.ok(spinning.state !== 'exited', `the spinning task: got ${spinning.state}, want still running`);
+  assert.is(blocked.pendingSignal, undefined);
+  scheduler.kill(1, SIGNALS.SIGHUP);
+  scheduler.kill(2, 40);
+  assert.equal(await blocked.exited, { code: 129, signal: 1 });
+  assert.equal(await spinning.exited, { code: 168, signal: 40 }, 'a real-time signal terminates');
+});
+
+SchedulerSuite('the signal table gives the default actions of signal(7)', () => {
+  assert.is(signalDefaultAction(SIGNALS.SIGWINCH), 'ignore');
+  assert.is(SIGNALS.SIGWINCH, 28);
+  assert.is(signalDefaultAction(SIGNALS.SIGCONT), 'continue');
+  assert.is(signalDefaultAction(SIGNALS.SIGSEGV), 'core');
+  assert.is(signalDefaultAction(SIGNALS.SIGTSTP), 'stop');
+  assert.is(signalDefaultAction(SIGNALS.SIGKILL), 'terminate');
+  const survivors = Array.from({ length: 64 }, (_, index) => index + 1).filter((signal) => !signalTerminates(signal));
+  assert.equal(survivors, [17, 18, 19, 20, 21, 22, 23, 28], `signals that do not terminate: got ${survivors}`);
 });
 
 SchedulerSuite('a kill from inside a slice stops the running task at its next safe point', async () => {

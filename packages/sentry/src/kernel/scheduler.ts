@@ -9,8 +9,70 @@
 // kill from inside a slice (a syscall handler) asks the running task to stop at its next safe
 // point. The scheduler knows nothing of wasm or WASI: a task is anything with runSlice.
 
-/** SIGNALS are the Linux signal numbers the scheduler itself uses. */
-export const SIGNALS = { SIGKILL: 9, SIGTERM: 15, SIGXCPU: 24 } as const;
+/**
+ * SignalAction is what a signal does to a task without a handler for it, as signal(7) lists it:
+ * 'core' terminates like 'terminate' (the sentry writes no core dump). WASI programs have no
+ * handlers, so the default action is the only one.
+ */
+export type SignalAction = 'terminate' | 'core' | 'ignore' | 'continue' | 'stop';
+
+/** The one table of Linux signals (x86-64 and asm-generic numbers agree here): number and default action, from signal(7). */
+const SIGNAL_TABLE = {
+  SIGHUP: { number: 1, action: 'terminate' },
+  SIGINT: { number: 2, action: 'terminate' },
+  SIGQUIT: { number: 3, action: 'core' },
+  SIGILL: { number: 4, action: 'core' },
+  SIGTRAP: { number: 5, action: 'core' },
+  SIGABRT: { number: 6, action: 'core' },
+  SIGBUS: { number: 7, action: 'core' },
+  SIGFPE: { number: 8, action: 'core' },
+  SIGKILL: { number: 9, action: 'terminate' },
+  SIGUSR1: { number: 10, action: 'terminate' },
+  SIGSEGV: { number: 11, action: 'core' },
+  SIGUSR2: { number: 12, action: 'terminate' },
+  SIGPIPE: { number: 13, action: 'terminate' },
+  SIGALRM: { number: 14, action: 'terminate' },
+  SIGTERM: { number: 15, action: 'terminate' },
+  SIGSTKFLT: { number: 16, action: 'terminate' },
+  SIGCHLD: { number: 17, action: 'ignore' },
+  SIGCONT: { number: 18, action: 'continue' },
+  SIGSTOP: { number: 19, action: 'stop' },
+  SIGTSTP: { number: 20, action: 'stop' },
+  SIGTTIN: { number: 21, action: 'stop' },
+  SIGTTOU: { number: 22, action: 'stop' },
+  SIGURG: { number: 23, action: 'ignore' },
+  SIGXCPU: { number: 24, action: 'core' },
+  SIGXFSZ: { number: 25, action: 'core' },
+  SIGVTALRM: { number: 26, action: 'terminate' },
+  SIGPROF: { number: 27, action: 'terminate' },
+  SIGWINCH: { number: 28, action: 'ignore' },
+  SIGIO: { number: 29, action: 'terminate' },
+  SIGPWR: { number: 30, action: 'terminate' },
+  SIGSYS: { number: 31, action: 'core' },
+} as const satisfies Record<string, { number: number; action: SignalAction }>;
+
+/** SIGNALS maps each Linux signal name to its number (derived from the signal table, which also holds each one's default action). */
+export const SIGNALS = Object.fromEntries(Object.entries(SIGNAL_TABLE).map(([name, entry]) => [name, entry.number])) as {
+  readonly [Name in keyof typeof SIGNAL_TABLE]: (typeof SIGNAL_TABLE)[Name]['number'];
+};
+
+const ACTION_BY_NUMBER: ReadonlyMap<number, SignalAction> = new Map(Object.values(SIGNAL_TABLE).map((entry) => [entry.number, entry.action]));
+
+/** signalDefaultAction is what signal `signal` does by default; numbers outside the table (the real-time signals 34-64) terminate, as in Linux. */
+export function signalDefaultAction(signal: number): SignalAction {
+  return ACTION_BY_NUMBER.get(signal) ?? 'terminate';
+}
+
+/**
+ * signalTerminates says whether a signal sent from outside ends a task. Signals ignored by
+ * default (SIGCHLD, SIGURG, SIGWINCH: Docker sends SIGWINCH on every terminal resize) and
+ * SIGCONT do nothing; the stop signals do nothing either, since a single task cannot be
+ * stopped (pausing the sandbox is `pause`, like a frozen cgroup, which SIGCONT does not thaw).
+ */
+export function signalTerminates(signal: number): boolean {
+  const action = signalDefaultAction(signal);
+  return action === 'terminate' || action === 'core';
+}
 
 /** ExitStatus is how a task ended: its exit code (128 + signal when killed by one). */
 export interface ExitStatus {
@@ -130,9 +192,11 @@ export class Scheduler {
   /**
    * kill ends a task with a signal at its next safe point: at once for a task that is not
    * running, since it is already stopped at one. As in Linux, SIGKILL also ends a paused task;
-   * other signals wait for resume.
+   * other signals wait for resume. A signal whose default action does not terminate is
+   * discarded (see signalTerminates).
    */
   kill(tid: number, signal: number): void {
+    if (!signalTerminates(signal)) return;
     const scheduled = this.tasksByTid.get(tid);
     if (!scheduled || scheduled.state === 'exited') return;
     scheduled.pendingSignal ??= signal;
