@@ -158,10 +158,16 @@ export function guestTree(options: Pick<SandboxOptions, 'rootfs' | 'mounts' | 'p
   if (options.rootfs !== undefined) preopens.push({ path: '/', name: '/' });
   for (const preopen of options.preopens ?? []) {
     const path = posix.resolve('/', preopen.guest);
-    if (preopen.host !== undefined && path === '/') {
-      throw new SandboxOptionsError('preopens', `cannot bind host directory ${preopen.host} over the guest root; use rootfs for the root`);
+    if (preopen.host !== undefined && path === '/' && options.rootfs !== undefined) {
+      throw new SandboxOptionsError('preopens', `cannot bind host directory ${preopen.host} over the rootfs at the guest root`);
     }
-    if (preopen.host !== undefined) mounts.push({ type: 'bind', source: preopen.host, target: path, readonly: preopen.readonly ?? false });
+    // A host directory at `/` is the whole guest tree (wasmtime's `--dir HOST::/`): mounted
+    // first, so the other mounts land in it.
+    if (preopen.host !== undefined) {
+      const bind: KernelMountSpec = { type: 'bind', source: preopen.host, target: path, readonly: preopen.readonly ?? false };
+      if (path === '/') mounts.unshift(bind);
+      else mounts.push(bind);
+    }
     if (!preopens.some((existing) => existing.name === preopen.guest)) preopens.push({ path, name: preopen.guest });
   }
   return { mounts, preopens };

@@ -21,27 +21,44 @@ export interface OpenRequest extends OpenIntent {
 /** Vfs is a mount tree with its root, and the path operations on it. */
 export class Vfs implements Namespace {
   readonly mounts = new MountTable();
-  readonly root: DirectoryLocation;
+  #root: DirectoryLocation;
   #nextMountId = 1;
 
   constructor(rootFilesystem: DirectoryInode) {
     const mount = new Mount(this.#nextMountId++, rootFilesystem, undefined, '/');
     this.mounts.add(mount);
-    this.root = { mount, inode: rootFilesystem };
+    this.#root = { mount, inode: rootFilesystem };
+  }
+
+  /** root is the namespace root: where `/` and absolute symlinks start. */
+  get root(): DirectoryLocation {
+    return this.#root;
   }
 
   /**
    * mount attaches `root` at the absolute `path`, creating missing directories on the way
-   * like `mkdir -p`. A directory is mounted over a directory; a file (a single-file bind
-   * mount) over a file, created empty when missing, as runc does.
+   * like `mkdir -p` (but never in a host directory, where that would change the host: a
+   * missing mount point there is ENOENT). A directory is mounted over a directory; a file (a
+   * single-file bind mount) over a file, created empty when missing, as runc does. A
+   * directory mounted at `/` becomes the namespace root, as after pivot_root(2): what was
+   * mounted on the old root (/proc, /dev) is no longer reachable, so a host directory given
+   * as the root is the whole guest tree, as wasmtime's `--dir HOST::/` makes it.
    */
   mount(path: string, root: Inode): Mount {
     const components = splitPath(path).components;
-    let here: DirectoryLocation = this.root;
-    let point: Location = this.root;
+    if (components.length === 0) {
+      if (!isDirectoryInode(root)) throw sysError.notdir('only a directory can be mounted at /');
+      const mount = new Mount(this.#nextMountId++, root, this.#root, '/');
+      this.mounts.add(mount);
+      this.#root = { mount, inode: root };
+      return mount;
+    }
+    let here: DirectoryLocation = this.#root;
+    let point: Location = this.#root;
     components.forEach((component, index) => {
       const last = index === components.length - 1;
       let child = here.inode.lookup(component);
+      if (child === undefined && here.mount.filesystem.type === 'bind') throw sysError.noent(`mount point ${path} in a host directory`);
       if (child === undefined) child = here.inode.create(component, { kind: last && !isDirectoryInode(root) ? 'file' : 'directory' });
       if (last && !isDirectoryInode(root)) {
         if (isDirectoryInode(child)) throw sysError.isdir(`file mount point ${path}`);

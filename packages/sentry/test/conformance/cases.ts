@@ -37,6 +37,8 @@ export interface ConformanceCase {
 }
 
 const SCRATCH = { scratch: {} } as const;
+/** A host directory as the guest's whole tree (`--dir HOST::/`), as the official suite now runs its file-system tests. */
+const ROOT = { '/': {} } as const;
 
 /** LIBC_TREE is the fixture the C tests of wasi-testsuite read, under our own names. */
 const LIBC_TREE: FixtureTree = {
@@ -47,6 +49,11 @@ const LIBC_TREE: FixtureTree = {
   'fopendir.dir/file-1': '',
   'writeable/': '',
 };
+
+/** rooted puts a fixture under a directory of a root tree. */
+function rooted(directory: string, tree: FixtureTree): FixtureTree {
+  return Object.fromEntries(Object.entries(tree).map(([name, content]) => [`${directory}/${name}`, content]));
+}
 
 /** CASES are every conformance case, in the order they run. */
 export const CASES: readonly ConformanceCase[] = [
@@ -64,13 +71,18 @@ export const CASES: readonly ConformanceCase[] = [
   { name: 'stdio_renumber', args: ['scratch'], dirs: SCRATCH },
   { name: 'file_io', args: ['scratch'], dirs: SCRATCH },
   { name: 'file_ops', args: ['scratch'], dirs: SCRATCH },
+  { name: 'file_ops_root', program: 'file_ops', args: ['/'], dirs: ROOT },
   { name: 'path_filestat', args: ['scratch'], dirs: SCRATCH },
   { name: 'readdir', args: ['scratch'], dirs: SCRATCH },
+  { name: 'readdir_root', program: 'readdir', args: ['/'], dirs: ROOT },
   { name: 'libc_files', dirs: { 'fs-tests.dir': LIBC_TREE } },
+  { name: 'libc_files_root', program: 'libc_files', dirs: { '/': rooted('fs-tests.dir', LIBC_TREE) } },
   { name: 'preopens', args: ['scratch', 'spare'], dirs: { scratch: {}, spare: {} } },
   { name: 'names', args: ['scratch'], dirs: SCRATCH },
+  { name: 'names_root', program: 'names', args: ['/'], dirs: ROOT },
   { name: 'paths', args: ['scratch'], dirs: { scratch: { 'host-abs': '-> /etc/passwd' } } },
   { name: 'symlinks', args: ['scratch'], dirs: SCRATCH },
+  { name: 'symlinks_root', program: 'symlinks', args: ['/'], dirs: ROOT },
   { name: 'prestat', args: ['scratch'], dirs: SCRATCH },
   { name: 'poll', dirs: SCRATCH },
   { name: 'poll_stdio', args: ['null'] },

@@ -70,6 +70,11 @@ export function makeTree(tree: FixtureTree, outside = '/nonexistent'): HostTree 
   return { path: root.path, snapshot, dispose: root.dispose };
 }
 
+/** guestPath is where a preopen's directory is in the guest: `/` + its name, or the name when it is absolute. */
+function guestPath(guest: string): string {
+  return guest.startsWith('/') ? guest : `/${guest}`;
+}
+
 function makeTrees(testCase: ConformanceCase): { trees: [string, HostTree][]; dispose: () => void } {
   const trees = Object.entries(testCase.dirs ?? {}).map(([guest, tree]) => [guest, makeTree(tree)] as [string, HostTree]);
   const dispose = () => {
@@ -88,7 +93,7 @@ export function runInProcess(testCase: ConformanceCase, module: WebAssemblyModul
   const before = rootfs?.snapshot();
   const harness = createTestKernel({
     ...(rootfs === undefined ? {} : { rootfs: rootfs.path }),
-    mounts: trees.map(([guest, tree]) => ({ type: 'bind' as const, source: tree.path, target: `/${guest}` })),
+    mounts: trees.map(([guest, tree]) => ({ type: 'bind' as const, source: tree.path, target: guestPath(guest) })),
     cpu: { features: { names: () => ['fpu', 'sse2'] }, renderCpuinfo: (features) => `processor\t: 0\nflags\t\t: ${features.names().join(' ')}\n` },
   });
   try {
@@ -104,7 +109,7 @@ export function runInProcess(testCase: ConformanceCase, module: WebAssemblyModul
       args: argvOf(testCase),
       env: testCase.env ?? {},
       stdio: [stdin, harness.stdout, harness.stderr],
-      preopens: rootPreopen ? [{ path: '/' }] : trees.map(([guest]) => ({ path: `/${guest}`, name: guest })),
+      preopens: rootPreopen ? [{ path: '/' }] : trees.map(([guest]) => ({ path: guestPath(guest), name: guest })),
     });
     const { exitCode } = runWasiDirect(module, task, { clock: harness.clock });
     return { exitCode, stdout: harness.stdout.text(), stderr: harness.stderr.text(), rootfsChanged: rootfs !== undefined && rootfs.snapshot() !== before };
