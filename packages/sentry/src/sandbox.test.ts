@@ -226,6 +226,38 @@ SandboxSuite('a stop checkpoint releases the timer of a pending sleep', async ()
   assert.is(activeTimers(), before, `active timers after the checkpoint: got ${activeTimers()}, want ${before}`);
 });
 
+SandboxSuite('stdin bytes read ahead but not consumed travel in the checkpoint image and come first after restore', async () => {
+  const fifo = join(io.directory, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  io.stdin = openSync(fifo, 'r+');
+  io.keepStdinOpen = true;
+  const lines = Array.from({ length: 200 }, (_, index) => `line ${String(index).padStart(3, '0')}\n`).join('');
+  writeFileSync(io.stdin, lines);
+  // One read of 10 bytes, then a sleep: the checkpoint lands while the sentry holds the rest.
+  const sandbox = await Sandbox.create(io.options('stdin-sleep', ['10', '1000']));
+  sandbox.start();
+  // Blocked after the first line is out: asleep (before it, the task may block reading).
+  while (sandbox.tasks()[0]?.state !== 'blocked' || !io.output().stdout.startsWith('first')) await new Promise((resolve) => setTimeout(resolve, 1));
+  const imagePath = join(io.directory, 'image');
+  await sandbox.checkpoint({ imagePath });
+  assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+
+  const tail = join(io.directory, 'tail');
+  writeFileSync(tail, 'new stdin\n');
+  const newStdin = openSync(tail, 'r');
+  try {
+    const restored = await Sandbox.restore({ imagePath, stdio: { stdin: newStdin, stdout: io.stdout, stderr: io.stderr } });
+    restored.start();
+    assert.equal(await restored.wait(), { code: 0 });
+  } finally {
+    closeSync(newStdin);
+  }
+  const rest = `${lines.slice(10)}new stdin\n`;
+  const want = `first 10: ${lines.slice(0, 10)}\n${rest}rest ${rest.length} bytes\n`;
+  const got = io.output().stdout;
+  assert.ok(got === want, `stdout after restore: got ${got.length} bytes starting ${JSON.stringify(got.slice(0, 80))}, want ${want.length}`);
+});
+
 SandboxSuite('memory beyond the limit makes the guest memory.grow fail, not the sandbox', async () => {
   const sandbox = await Sandbox.create(io.options('grow', ['64'], { limits: { memoryPages: 80 } }));
   sandbox.start();

@@ -33,7 +33,7 @@ export type DescriptionStateV1 =
   | { kind: 'directory'; inode: InodeRefV1; parentIno: bigint; flags: number }
   | { kind: 'pipe-read' | 'pipe-write'; pipe: PipeStateV1; flags: number }
   | { kind: 'device'; name: string; flags: number; readable: boolean; writable: boolean }
-  | { kind: 'host'; direction: 'input' | 'output'; flags: number }
+  | { kind: 'host'; direction: 'input' | 'output'; flags: number; buffered?: Uint8Array<ArrayBuffer> }
   | { kind: 'external'; flags: number };
 
 /** DescriptionStateV1 validates the shape of a saved description (the tmpfs node it names is validated with its tree). */
@@ -43,7 +43,7 @@ export const DescriptionStateV1 = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pipe-read'), pipe: z.any(), flags: z.number() }),
   z.object({ kind: z.literal('pipe-write'), pipe: z.any(), flags: z.number() }),
   z.object({ kind: z.literal('device'), name: z.string(), flags: z.number(), readable: z.boolean(), writable: z.boolean() }),
-  z.object({ kind: z.literal('host'), direction: z.enum(['input', 'output']), flags: z.number() }),
+  z.object({ kind: z.literal('host'), direction: z.enum(['input', 'output']), flags: z.number(), buffered: z.instanceof(Uint8Array).optional() }),
   z.object({ kind: z.literal('external'), flags: z.number() }),
 ]);
 
@@ -128,8 +128,12 @@ export function saveDescription(description: FileDescription, context: Descripti
     state = { kind: description instanceof PipeReadEnd ? 'pipe-read' : 'pipe-write', pipe: savePipe(description.pipe, context.pipes), flags };
   } else if (description instanceof DeviceDescription) {
     state = { kind: 'device', name: description.device.name, flags, readable: description.readable, writable: description.writable };
-  } else if (description instanceof HostInput || description instanceof HostOutput) {
-    state = { kind: 'host', direction: description instanceof HostInput ? 'input' : 'output', flags };
+  } else if (description instanceof HostInput) {
+    // Bytes read ahead from the host but not by the guest are gone from the host: keep them.
+    const buffered = description.buffered();
+    state = { kind: 'host', direction: 'input', flags, ...(buffered.length > 0 ? { buffered } : {}) };
+  } else if (description instanceof HostOutput) {
+    state = { kind: 'host', direction: 'output', flags };
   } else {
     state = { kind: 'external', flags };
   }
@@ -176,6 +180,11 @@ export function loadDescription(state: DescriptionStateV1, context: DescriptionL
       break;
     default:
       description = context.rebind(state);
+      // The guest reads what the saved reader held before anything of the new host input.
+      if (state.kind === 'host' && state.buffered !== undefined) {
+        if (description instanceof HostInput) description.unread(state.buffered);
+        else context.kernel.log(`restore: ${state.buffered.length} bytes of stdin read ahead before the checkpoint are dropped (stdin is no longer a host fd)`);
+      }
   }
   description.flags = state.flags;
   context.descriptions.set(state, description);

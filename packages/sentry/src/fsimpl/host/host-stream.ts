@@ -152,6 +152,24 @@ export class HostInput extends FileDescriptionDefaults {
     }
     return total;
   }
+  /**
+   * buffered returns the bytes read from the host fd that the guest has not read yet. They
+   * exist only here, not on the host any more, so a checkpoint saves them with the description.
+   */
+  buffered(): Uint8Array<ArrayBuffer> {
+    const total = this.#chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
+  }
+  /** unread puts bytes in front of what is buffered: a restore gives the guest the bytes its image kept before the new host input. */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#chunks.unshift(bytes.slice());
+  }
   /** Ready when bytes are buffered or the input ended. */
   override readiness(direction: IoDirection): Readiness {
     if (direction === 'write') return { ready: true, nbytes: 0n, hangup: false };
