@@ -8,6 +8,7 @@ import {
   containerId,
   containerState,
   logTicks,
+  startFromCheckpoint,
   waitForContainerStatus,
   waitForLogTicks,
 } from './harness/docker.js';
@@ -109,7 +110,7 @@ Docker.scenario('docker checkpoint create, then docker start --checkpoint: the p
   assert.match(listed.stdout, firstCheckpoint.name);
   const before = await logTicks(lab, name);
 
-  await lab.dockerChecked(['start', '--checkpoint', firstCheckpoint.name, name], { timeoutMs: 120_000 });
+  await startFromCheckpoint(lab, ['--checkpoint', firstCheckpoint.name, name]);
   const all = await waitForLogTicks(lab, name, before.length + 3);
   // Checkpointed without --leave-running, the program stopped for good at its last tick: the
   // restored one writes the next, so the log counts up by one from 1 with no second start.
@@ -130,7 +131,7 @@ Docker.scenario('docker checkpoint create --leave-running, docker stop, docker s
 
   await lab.dockerChecked(['stop', '--time', '10', name], { timeoutMs: 30_000 });
   const before = await logTicks(lab, name);
-  await lab.dockerChecked(['start', '--checkpoint', 'running', name], { timeoutMs: 120_000 });
+  await startFromCheckpoint(lab, ['--checkpoint', 'running', name]);
   const after = (await waitForLogTicks(lab, name, before.length + 3)).slice(before.length);
   assert.is(continuationProblem(after, seenBefore, before.at(-1)!), undefined);
   await removeContainer(lab, name);
@@ -150,7 +151,7 @@ Docker.scenario('restore into another container: --checkpoint-dir is refused by 
 
   // What works: put the checkpoint where dockerd looks for the new container's checkpoints.
   cpSync(source, checkpointDirectory(lab, await containerId(lab, name), firstCheckpoint.name), { recursive: true });
-  await lab.dockerChecked(['start', '--checkpoint', firstCheckpoint.name, name], { timeoutMs: 120_000 });
+  await startFromCheckpoint(lab, ['--checkpoint', firstCheckpoint.name, name]);
   const ticks = await waitForLogTicks(lab, name, 3);
   assert.is(ticks[0], firstCheckpoint.firstRestoredTick, `restored copy: ticks ${describeTicks(ticks)}, want them to start at ${firstCheckpoint.firstRestoredTick} as the first restore did`);
   assert.is(findGap(ticks), undefined, `restored copy: ticks ${describeTicks(ticks)} skip or repeat`);

@@ -1,5 +1,7 @@
 // Docker scenarios' vocabulary: container state, logs as ticks, checkpoint directories.
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandFailedError, type CommandResult } from './command.js';
 import type { Lab } from './lab.js';
 import { parseTicks } from './ticks.js';
 import { waitFor } from './wait.js';
@@ -50,4 +52,23 @@ export function waitForLogTicks(lab: Lab, name: string, count: number): Promise<
 /** checkpointDirectory is where dockerd keeps the checkpoint name of the container id (data-root/containers/ID/checkpoints/NAME). */
 export function checkpointDirectory(lab: Lab, id: string, name: string): string {
   return join(lab.directory, 'docker', 'containers', id, 'checkpoints', name);
+}
+
+/**
+ * startFromCheckpoint runs `docker start --checkpoint NAME CONTAINER`, retrying while dockerd
+ * reports that the checkpoint's blob "already exists" in containerd's content store.
+ *
+ * Why: Docker 20.10 uploads the checkpoint directory as a content blob on every `start
+ * --checkpoint`, and refuses (before any runtime call) when a blob with that digest is still
+ * in the store — as it is until containerd's garbage collector has removed the copy a previous
+ * upload or `checkpoint create` left behind. The runtime is not involved; a later attempt
+ * succeeds once the collector has run. Any other failure is not retried.
+ */
+export async function startFromCheckpoint(lab: Lab, args: readonly string[], attempts = 10): Promise<CommandResult> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await lab.docker(['start', ...args], { timeoutMs: 120_000 });
+    if (result.code === 0) return result;
+    if (attempt >= attempts || !/already exists/.test(result.stderr)) throw new CommandFailedError(result);
+    await sleep(1000);
+  }
 }
