@@ -19,8 +19,6 @@ class Captured {
   readonly stdout = openSync(this.stdoutPath, 'w');
   readonly stderr = openSync(this.stderrPath, 'w');
   stdin: number | 'null' = 'null';
-  /** Left open at the end: libuv aborts the process if a stream's fd is closed under it. */
-  keepStdinOpen = false;
 
   options(name: string, args: string[] = [], extra: Partial<SandboxOptions> = {}): SandboxOptions {
     return {
@@ -40,7 +38,8 @@ class Captured {
   dispose(): void {
     closeSync(this.stdout);
     closeSync(this.stderr);
-    if (typeof this.stdin === 'number' && !this.keepStdinOpen) closeSync(this.stdin);
+    // Closed even when a sandbox read it through a libuv stream: the stream had a private fd.
+    if (typeof this.stdin === 'number') closeSync(this.stdin);
     rmSync(this.directory, { recursive: true, force: true });
   }
 }
@@ -168,7 +167,6 @@ SandboxSuite('a task blocked on an empty stdin pipe does not hold the thread, an
   execFileSync('mkfifo', [fifo]);
   // Read-write, so opening does not wait for a writer and the pipe never reports EOF.
   io.stdin = openSync(fifo, 'r+');
-  io.keepStdinOpen = true;
   const sandbox = await Sandbox.create(io.options('echo'));
   sandbox.start();
   while (sandbox.tasks()[0]?.state !== 'blocked') await new Promise((resolve) => setTimeout(resolve, 1));
@@ -230,7 +228,6 @@ SandboxSuite('stdin bytes read ahead but not consumed travel in the checkpoint i
   const fifo = join(io.directory, 'fifo');
   execFileSync('mkfifo', [fifo]);
   io.stdin = openSync(fifo, 'r+');
-  io.keepStdinOpen = true;
   const lines = Array.from({ length: 200 }, (_, index) => `line ${String(index).padStart(3, '0')}\n`).join('');
   writeFileSync(io.stdin, lines);
   // One read of 10 bytes, then a sleep: the checkpoint lands while the sentry holds the rest.

@@ -1,8 +1,9 @@
 // Host stdin is read in the background: an empty buffer makes the call wait (WouldBlock)
 // instead of blocking the Node thread, and end of file is reported once reached.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Errno } from '../../abi/wasi/errno.js';
@@ -68,6 +69,14 @@ HostStream('stdin from a file ends with end of file; NONBLOCK gives EAGAIN while
     fs.closeSync(hostFd);
     directory.dispose();
   }
+});
+
+HostStream('the host may close a released stdin fifo and reuse its number (libuv never watches a closed fd)', () => {
+  // In a child process: libuv aborts the whole process when an fd is closed under a stream.
+  const script = fileURLToPath(new URL('../../../test/host/close-under-stream.ts', import.meta.url));
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+  assert.is(child.status, 0, `close-under-stream: got status ${child.status} (signal ${child.signal}), want 0; stderr: ${child.stderr}`);
+  assert.is(child.stdout, 'ok same-fd hello\n', 'the second fifo reuses the fd number and is read');
 });
 
 HostStream('stdout writes every byte to the host fd', () => {

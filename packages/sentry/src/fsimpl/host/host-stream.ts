@@ -5,6 +5,14 @@
 // (WouldBlock) until bytes or end of file arrive. Pipes, sockets and terminals are read
 // through an unreferenced libuv stream (epoll, no thread held, and a guest that exits while
 // a read is pending does not keep Node alive); regular files through fs.read.
+//
+// The host fd belongs to the host, which closes it whenever it likes; libuv must never watch
+// an fd closed under it (it aborts, or refuses the number once reused). So the stream reads a
+// private descriptor of the same pipe or terminal (opened again through /proc/self/fd, which
+// also keeps libuv's O_NONBLOCK off the host's file description), and release() destroys the
+// stream, closing only that private fd. A socket cannot be opened again that way: its stream
+// reads the host fd itself and release() only stops reading, so the host must not close it
+// while the sandbox lives.
 import fs from 'node:fs';
 import { Socket } from 'node:net';
 import { isatty, ReadStream } from 'node:tty';
@@ -110,6 +118,8 @@ export class HostInput extends FileDescriptionDefaults {
   #reading: Promise<void> | undefined;
   /** The libuv stream reading a pipe, socket or terminal. @state nosave: opened again on the next read */
   #stream: Socket | undefined;
+  /** Whether the stream reads a private fd of its own (destroyed on release) rather than the host fd. */
+  #streamOwnsFd = false;
   #streamWaiters: (() => void)[] = [];
   constructor(hostFd: number, dev: bigint) {
     super();
@@ -157,6 +167,7 @@ export class HostInput extends FileDescriptionDefaults {
    * exist only here, not on the host any more, so a checkpoint saves them with the description.
    */
   buffered(): Uint8Array<ArrayBuffer> {
+    this.#drain();
     const total = this.#chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const bytes = new Uint8Array(total);
     let offset = 0;
@@ -206,7 +217,10 @@ export class HostInput extends FileDescriptionDefaults {
 
   /** A pipe, socket or terminal is read through a libuv stream, which holds no thread while it waits. */
   #openStream(): Socket {
-    const stream: Socket = isatty(this.hostFd) ? new ReadStream(this.hostFd) : new Socket({ fd: this.hostFd, readable: true, writable: false });
+    const privateFd = openPrivateFd(this.hostFd);
+    const fd = privateFd ?? this.hostFd;
+    this.#streamOwnsFd = privateFd !== undefined;
+    const stream: Socket = isatty(fd) ? new ReadStream(fd) : new Socket({ fd, readable: true, writable: false });
     stream.pause();
     const wake = () => {
       stream.unref();
@@ -230,6 +244,16 @@ export class HostInput extends FileDescriptionDefaults {
     return stream;
   }
 
+  /** Moves what the paused stream already read from the host (libuv reads ahead up to its high-water mark) into the buffer. */
+  #drain(): void {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    // In paused mode read() emits 'data' with each chunk it returns, which the listener keeps.
+    while (stream.readableLength > 0) {
+      if (stream.read() === null) break;
+    }
+  }
+
   /** A regular file (or anything not a stream) is read with positional-free fs.read calls. */
   #readFile(settle: () => void): void {
     const buffer = Buffer.allocUnsafe(64 * 1024);
@@ -248,10 +272,40 @@ export class HostInput extends FileDescriptionDefaults {
     attempt();
   }
 
-  /** Stops reading; the host fd itself belongs to the host and stays open. */
+  /**
+   * Stops reading once no fd refers to this input; the host fd itself belongs to the host and
+   * stays open. A stream on a private fd is destroyed (closing only that fd), so libuv watches
+   * nothing the host may close next. A later reader opens a new stream.
+   */
   override release(): void {
-    this.#stream?.pause();
-    this.#stream?.unref();
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    if (!this.#streamOwnsFd) {
+      stream.pause();
+      stream.unref();
+      return;
+    }
+    this.#drain();
+    this.#stream = undefined;
+    stream.destroy();
+    // Nobody reads this input any more; settle a pending fill so a later reader starts afresh.
+    const waiters = this.#streamWaiters;
+    this.#streamWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+/**
+ * openPrivateFd opens the pipe, FIFO or terminal behind `hostFd` again, as a new read-only
+ * non-blocking file description (Linux /proc/self/fd); undefined when that cannot be done (a
+ * socket: ENXIO), and the stream then reads the host fd itself. Non-blocking, so a FIFO with
+ * no writer opens at once; the host fd is still open, so its writers keep the pipe alive.
+ */
+function openPrivateFd(hostFd: number): number | undefined {
+  try {
+    return fs.openSync(`/proc/self/fd/${hostFd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch {
+    return undefined;
   }
 }
 
