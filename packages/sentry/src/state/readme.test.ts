@@ -25,10 +25,11 @@ Readme('runs: checkpoint, stop, restore, and the output continues in the same lo
   // The example lives in the package's git-ignored cache so it resolves this package's modules.
   const file = join(PACKAGE_ROOT, '.cache', `readme-example-${process.pid}.ts`);
   try {
+    // The example's /tmp/ paths are rewritten first: the checkout itself may live under /tmp.
     const code = example()
+      .replaceAll('/tmp/', `${scratch}/`)
       .replaceAll("'@stasis/sentry'", `'${pathToFileURL(join(PACKAGE_ROOT, 'src/index.ts')).href}'`)
       .replaceAll("'counter.wasm'", `'${COUNTER}'`)
-      .replaceAll('/tmp/', `${scratch}/`)
       .replaceAll('console.log(', '(() => {})(');
     writeFileSync(file, `${code}\nexport {};\n`);
     await import(pathToFileURL(file).href);
