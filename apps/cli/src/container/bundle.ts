@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { CPU_FEATURES_ANNOTATION, parseCpuFeaturesAnnotation } from '@stasis/cpuid';
 import type { LaunchSpec, MountSpec } from './launch-spec.js';
 import { ConfigError, type OciMount, type OciProcess, type RuntimeSpec, RuntimeSpecSchema, parseJsonText, parseWithSchema } from './oci-spec.js';
+import { POD_SANDBOX_MODULE, isPodSandbox } from './pod-sandbox.js';
 import { guestJoin, resolveInRootfs } from './rootfs-path.js';
 
 /** WASM_PAGE_SIZE is the size of a WebAssembly memory page, the unit of the sandbox memory limit. */
@@ -153,8 +154,11 @@ export function launchSpecFor(bundle: Bundle, labels: Record<string, string>): L
   const memoryLimit = spec.linux?.resources?.memory?.limit;
   const rlimit = (type: string) => ociProcess.rlimits?.find((limit) => limit.type === type)?.soft;
   const cpuSeconds = rlimit('RLIMIT_CPU');
+  // The pod's native pause binary is not looked at: a placeholder program stands in for it.
+  const podSandbox = isPodSandbox(spec.annotations);
   return {
-    module: resolveEntrypoint(bundle.rootfs, ociProcess),
+    module: podSandbox ? POD_SANDBOX_MODULE : resolveEntrypoint(bundle.rootfs, ociProcess),
+    ...(podSandbox ? { podSandbox } : {}),
     args: ociProcess.args,
     env: ociProcess.env ?? [],
     cwd: ociProcess.cwd,

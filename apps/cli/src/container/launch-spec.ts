@@ -17,6 +17,8 @@ export type MountSpec = z.infer<typeof MountSpecSchema>;
 /** LaunchSpecSchema validates a LaunchSpec read back from the state file. */
 export const LaunchSpecSchema = z.object({
   module: z.string(),
+  /** A Kubernetes pod's sandbox ("pause") container: the placeholder program runs instead of `module`. */
+  podSandbox: z.boolean().optional(),
   args: z.array(z.string()).min(1),
   env: z.array(z.string()),
   cwd: z.string(),

@@ -2,6 +2,7 @@
 import { fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { type FeatureSet, applyCpuFeaturesAnnotation, detectHost } from '@stasis/cpuid';
 import type { LaunchSpec } from './launch-spec.js';
+import { podSandboxModule } from './pod-sandbox.js';
 import type { RestoreSource } from './protocol.js';
 import type { SandboxOptions, SandboxRestoreOptions, StdioBinding } from './sentry.js';
 
@@ -9,7 +10,7 @@ import type { SandboxOptions, SandboxRestoreOptions, StdioBinding } from './sent
 export function createOptions(launch: LaunchSpec): SandboxOptions {
   return {
     stdio: processStdio(),
-    module: launch.module,
+    module: launch.podSandbox ? podSandboxModule() : launch.module,
     args: launch.args,
     env: launch.env,
     rootfs: launch.rootfs,

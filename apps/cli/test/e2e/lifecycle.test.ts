@@ -1,7 +1,7 @@
 // The OCI lifecycle through the real `bin/stasis`, as containerd's shim drives it: create
 // (pid file), start, state, list, ps, kill, delete; run in the foreground and detached; the
 // errors and their runc wording; a crashed sandbox process reported as stopped.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -108,6 +108,29 @@ Lifecycle('signals whose default action is to ignore (SIGWINCH on a terminal res
   assert.is(lab.run(['kill', 'c1', 'TERM']).code, 0);
   await waitUntil(() => !isAlive(pid), 'the sandbox process to exit after SIGTERM');
   assert.is(lab.run(['delete', 'c1']).code, 0);
+});
+
+Lifecycle('a Kubernetes pod sandbox container (CRI annotation, native pause binary) runs a placeholder until killed', async () => {
+  writeFileSync(join(lab.rootfs, 'pause'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
+  lab.config(['/pause'], { annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': 'pod1' } });
+  const created = lab.runDetached(['create', '--bundle', lab.bundle, 'pod1'], 'pod1');
+  assert.is(created.code, 0, `create of a pod sandbox: ${created.stderr}`);
+  const pid = lab.state('pod1').pid;
+  assert.is(lab.run(['start', 'pod1']).code, 0);
+  await waitUntil(() => JSON.parse(lab.run(['ps', '--format', 'json', 'pod1']).stdout).length === 1, 'the placeholder task');
+  assert.match(lab.run(['ps', 'pod1']).stdout, /\/pause/);
+  assert.is(lab.state('pod1').status, 'running');
+  assert.is(lab.run(['kill', 'pod1', 'WINCH']).code, 0);
+  assert.is(lab.run(['kill', 'pod1', 'TERM']).code, 0);
+  await waitUntil(() => !isAlive(pid), 'the pod sandbox to exit after SIGTERM');
+  assert.is(lab.state('pod1').status, 'stopped');
+  assert.is(lab.run(['delete', 'pod1']).code, 0);
+
+  // Without the annotation the same bundle is refused, naming the native binary.
+  lab.config(['/pause']);
+  const refused = lab.runDetached(['create', '--bundle', lab.bundle, 'plain'], 'plain');
+  assert.is.not(refused.code, 0);
+  assert.match(refused.stderr, /native executable/);
 });
 
 Lifecycle('pause and resume', async () => {
