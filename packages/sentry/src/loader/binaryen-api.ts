@@ -18,6 +18,7 @@ export type Binaryen = Omit<typeof binaryenModule, 'readBinary'> & {
   readonly Function: {
     getBody(func: FunctionRef): ExpressionRef;
     setBody(func: FunctionRef, body: ExpressionRef): void;
+    getParams(func: FunctionRef): number;
     getResults(func: FunctionRef): number;
   };
 };

@@ -8,13 +8,14 @@ import { MINIMAL_WASI_IMPORTS } from '../../test/machine/minimal-wasi.js';
 import { ModuleCache, cacheKey, defaultCacheDirectory } from './cache.js';
 import type { InstrumentedModule } from './instrument.js';
 import { sha256Hex } from './instrument.js';
+import { INSTRUMENTER_VERSION } from './instrumented-abi.js';
 import { ProgramReadError, loadProgram } from './load.js';
 
-function entry(bytes: Uint8Array): InstrumentedModule {
+function entry(bytes: Uint8Array, instrumenterVersion: number = INSTRUMENTER_VERSION): InstrumentedModule {
   return {
     bytes,
     info: {
-      instrumenterVersion: 1,
+      instrumenterVersion,
       mode: 'safepoint',
       sourceHash: '0'.repeat(64),
       hash: sha256Hex(bytes),
@@ -52,6 +53,16 @@ Cache('treats a damaged or missing entry as a miss', async () => {
   assert.is(await cache.get('k'), undefined, 'bytes that do not match the recorded hash');
   writeFileSync(join(cache.directory, 'k.json'), '{"not":"an entry"}');
   assert.is(await cache.get('k'), undefined, 'a description that does not parse');
+});
+
+Cache('never reuses the output of another instrumenter version or optimization level', async () => {
+  const cache = new ModuleCache(directory);
+  await cache.put('old', entry(new Uint8Array([1, 2, 3]), INSTRUMENTER_VERSION - 1));
+  assert.is(await cache.get('old'), undefined, 'an entry written by the previous instrumenter version');
+  const hash = 'a'.repeat(64);
+  assert.ok(cacheKey(hash, 'anywhere').includes(`-v${INSTRUMENTER_VERSION}-`), `cacheKey(${hash}, anywhere): got ${cacheKey(hash, 'anywhere')}, want the version in it`);
+  assert.is.not(cacheKey(hash, 'anywhere', 1), cacheKey(hash, 'anywhere', 2), 'cacheKey at optimization levels 1 and 2');
+  assert.is.not(cacheKey(hash, 'anywhere'), cacheKey(hash, 'safepoint'), 'cacheKey in the two modes');
 });
 
 Cache('reports, without throwing, a cache it cannot write', async () => {

@@ -1,6 +1,6 @@
 // The instrumented-module cache: instrumenting a big program takes seconds, so its output is
-// kept on disk, keyed by the hash of the original bytes, the mode and the instrumenter
-// version. Entries are written atomically (temporary file + rename), so concurrent sandboxes
+// kept on disk, keyed by the hash of the original bytes, the mode, the optimization level and
+// the instrumenter version. Entries are written atomically (temporary file + rename), so concurrent sandboxes
 // never read half an entry; every read is verified against the hash recorded beside it, and a
 // bad entry is treated as a miss. A cache that cannot be written is not an error: the program
 // still runs, it is just instrumented again next time.
@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type InstrumentMode, type InstrumentedModule, type InstrumentedModuleInfo, sha256Hex } from './instrument.js';
+import { DEFAULT_OPTIMIZE_LEVEL, type InstrumentMode, type InstrumentedModule, type InstrumentedModuleInfo, sha256Hex } from './instrument.js';
 import { INSTRUMENTER_VERSION } from './instrumented-abi.js';
 
 /** defaultCacheDirectory is `$STASIS_CACHE_DIR`, else `$XDG_CACHE_HOME/stasis`, else `~/.cache/stasis`. */
@@ -17,9 +17,13 @@ export function defaultCacheDirectory(environment: NodeJS.ProcessEnv = process.e
   return join(environment.XDG_CACHE_HOME || join(homedir(), '.cache'), 'stasis');
 }
 
-/** cacheKey names the cache entry of a module instrumented in a mode by this instrumenter version. */
-export function cacheKey(sourceHash: string, mode: InstrumentMode): string {
-  return `${sourceHash}-${mode}-v${INSTRUMENTER_VERSION}`;
+/**
+ * cacheKey names the cache entry of a module instrumented in a mode, at an optimization level,
+ * by this instrumenter version: everything that changes the output is in the key, so a changed
+ * instrumenter never reuses stale bytes.
+ */
+export function cacheKey(sourceHash: string, mode: InstrumentMode, optimizeLevel: number = DEFAULT_OPTIMIZE_LEVEL): string {
+  return `${sourceHash}-${mode}-v${INSTRUMENTER_VERSION}-O${optimizeLevel}`;
 }
 
 const InstrumentedModuleInfoSchema = z.object({
@@ -38,6 +42,7 @@ const InstrumentedModuleInfoSchema = z.object({
     loops: z.number(),
     recursiveFunctions: z.number(),
     preemptionChecks: z.number(),
+    boundedLoops: z.number().optional(),
     asyncifyTool: z.string().optional(),
   }),
 });

@@ -120,8 +120,7 @@ export function signatureKey(params: number, results: number): string {
   return `${params}->${results}`;
 }
 
-/** scanModule walks every defined function body once; it returns the facts or the first refusal. */
-export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleScan | FeatureRefusal {
+function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
   const readers = new Map<number, ChildReader>();
   for (const [kind, spec] of Object.entries(EXPRESSION_CHILDREN)) {
     const accessors = (binaryen as unknown as Record<string, Accessors>)[kind] as Accessors;
@@ -133,6 +132,33 @@ export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleSc
       at: list ? (accessors[`get${list[1]}`] as (expression: ExpressionRef, index: number) => ExpressionRef) : undefined,
     });
   }
+  return readers;
+}
+
+/**
+ * expressionChildren returns a function that lists an expression's children in evaluation
+ * order; undefined for an expression kind the scan does not know (scanModule refuses those).
+ */
+export function expressionChildren(binaryen: Binaryen): (expression: ExpressionRef) => ExpressionRef[] | undefined {
+  const readers = childReaders(binaryen);
+  return (expression) => {
+    const reader = readers.get(binaryen.getExpressionId(expression));
+    if (!reader) return undefined;
+    const children: ExpressionRef[] = [];
+    for (const getter of reader.single) {
+      const child = getter(expression);
+      if (child) children.push(child);
+    }
+    if (reader.count && reader.at) {
+      for (let index = 0, count = reader.count(expression); index < count; index++) children.push(reader.at(expression, index));
+    }
+    return children;
+  };
+}
+
+/** scanModule walks every defined function body once; it returns the facts or the first refusal. */
+export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleScan | FeatureRefusal {
+  const readers = childReaders(binaryen);
   const refusedIds = new Map<number, string>();
   for (const [kind, feature] of Object.entries(REFUSED_KINDS)) {
     const id = (binaryen as unknown as Record<string, number | undefined>)[`${kind}Id`];

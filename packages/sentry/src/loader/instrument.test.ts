@@ -76,6 +76,27 @@ Instrument('anywhere mode adds checks at loops and recursive entries, and asynci
   assert.ok(imports.includes('stasis.preempt:function'), `imports ${imports.join(' ')}`);
 });
 
+Instrument('anywhere mode leaves a counted loop without a check, and its function out of Asyncify', async () => {
+  const source = await wat(`(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func $sum (result i32) (local $i i32) (local $total i32)
+      (loop $again
+        (local.set $total (i32.add (local.get $total) (local.get $i)))
+        (br_if $again (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 16))))
+      (local.get $total))
+    (func $spin (param $n i32)
+      (loop $again (br_if $again (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (func (export "_start") (drop (call $sum)) (call $spin (i32.const 3))
+      (drop (call $fd_write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))))`);
+  const { info } = await instrumentModule(source, { program: 'counted.wasm', mode: 'anywhere' });
+  assert.is(info.stats.loops, 2);
+  assert.is(info.stats.boundedLoops, 1, `boundedLoops: got ${info.stats.boundedLoops}, want 1 (sum's)`);
+  assert.is(info.stats.preemptionChecks, 1, `preemptionChecks: got ${info.stats.preemptionChecks}, want 1 (spin's)`);
+  // _start (fd_write) and spin (its check); not sum.
+  assert.is(info.stats.asyncifiedFunctions, 2, `asyncified ${info.stats.asyncifiedFunctions} functions, want 2`);
+});
+
 Instrument('safepoint mode adds no preemption import or counter', async () => {
   const { bytes } = await instrumentRoles('safepoint');
   const module = new WebAssembly.Module(bytes);

@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { CallGraph } from './call-graph.js';
 import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
-import { scanModule, signatureKey } from './function-scan.js';
+import { uncheckedLoops } from './bounded-loops.js';
+import { expressionChildren, scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
 import { asyncifyWithWasmOpt, findWasmOpt } from './native-asyncify.js';
 import { SectionId, readSections } from './wasm-binary.js';
@@ -32,7 +33,7 @@ export interface InstrumentOptions {
   /** The program as the user named it, for messages. */
   readonly program: string;
   readonly mode: InstrumentMode;
-  /** Binaryen optimization level for the code Asyncify rewrites (0-3; default 1). */
+  /** Binaryen optimization level for the code Asyncify rewrites (0-3; default DEFAULT_OPTIMIZE_LEVEL). */
   readonly optimizeLevel?: number;
   /**
    * Run the Asyncify pass with a native `wasm-opt` (this path, or `$STASIS_WASM_OPT`, or
@@ -54,6 +55,8 @@ export interface InstrumentStats {
   readonly loops: number;
   readonly recursiveFunctions: number;
   readonly preemptionChecks: number;
+  /** Loops left without a check in anywhere mode: counted, at most MAX_UNCHECKED_TRIPS iterations, no call inside (bounded-loops.ts). */
+  readonly boundedLoops?: number;
   /** What ran Asyncify, e.g. `wasm-opt 108` or `binaryen.js`. */
   readonly asyncifyTool?: string;
 }
@@ -84,6 +87,9 @@ function outputFeatures(binaryen: Binaryen): number {
   const F = binaryen.Features;
   return F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.SignExt | F.ReferenceTypes | F.Multivalue | F.BulkMemoryOpt;
 }
+
+/** DEFAULT_OPTIMIZE_LEVEL is the Binaryen optimization level Asyncify uses unless told otherwise. */
+export const DEFAULT_OPTIMIZE_LEVEL = 1;
 
 /** Initial and reset value of the preemption counter (the preempt import adapts it at run time). */
 const INITIAL_COUNTER = 10_000;
@@ -123,7 +129,7 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
   } finally {
     module.dispose();
   }
-  const level = options.optimizeLevel ?? 1;
+  const level = options.optimizeLevel ?? DEFAULT_OPTIMIZE_LEVEL;
   const native = options.wasmOpt === false ? undefined : await findWasmOpt(typeof options.wasmOpt === 'string' ? options.wasmOpt : undefined);
   let bytes: Uint8Array | undefined;
   let tool = 'binaryen.js';
@@ -166,7 +172,7 @@ interface AsyncifyPlan {
   readonly onlyList: readonly string[];
   readonly globals: string[];
   readonly memory: { readonly minimum: number; readonly maximum?: number };
-  readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks'>;
+  readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks' | 'boundedLoops'>;
 }
 
 function asyncifyInProcess(binaryen: Binaryen, prepared: Uint8Array, plan: AsyncifyPlan, level: number, program: string): Uint8Array {
@@ -230,6 +236,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
   let recursiveCount = 0;
   let loopCount = 0;
   let checks = 0;
+  let boundedCount = 0;
   const unwindRoots = [...functionImports];
   if (mode === 'anywhere') {
     const recursive = graph.recursiveFunctions();
@@ -237,20 +244,33 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
     const preempt = addPreemption(binaryen, module);
     unwindRoots.push(preempt.name);
     asyncImports.push(`${INSTRUMENTED_ABI.importModule}.${INSTRUMENTED_ABI.preemptImport}`);
+    const children = expressionChildren(binaryen);
     for (const facts of scan.functions) {
       loopCount += facts.loops.length;
+      const handle = module.getFunction(facts.name);
+      // Found before any check is inserted: the analysis reads the loops as the compiler wrote them.
+      const bounded = uncheckedLoops(binaryen, {
+        body: binaryen.Function.getBody(handle),
+        parameterCount: binaryen.expandType(binaryen.Function.getParams(handle)).length,
+        loops: facts.loops,
+        children,
+      });
+      boundedCount += bounded.size;
+      let checked = false;
       for (const loop of facts.loops) {
+        if (bounded.has(loop)) continue;
         const body = binaryen.Loop.getBody(loop);
         binaryen.Loop.setBody(loop, module.block(null, [...preempt.check(), body], binaryen.getExpressionType(body)));
         checks++;
+        checked = true;
       }
       if (recursive.has(facts.name)) {
-        const handle = module.getFunction(facts.name);
         const body = binaryen.Function.getBody(handle);
         binaryen.Function.setBody(handle, module.block(null, [...preempt.check(), body], binaryen.Function.getResults(handle)));
         checks++;
+        checked = true;
       }
-      if (facts.loops.length > 0 || recursive.has(facts.name)) graph.addEdge(facts.name, preempt.name);
+      if (checked) graph.addEdge(facts.name, preempt.name);
     }
   } else {
     for (const facts of scan.functions) loopCount += facts.loops.length;
@@ -275,6 +295,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
       loops: loopCount,
       recursiveFunctions: recursiveCount,
       preemptionChecks: checks,
+      boundedLoops: boundedCount,
     },
   };
 }

@@ -23,5 +23,9 @@ export const INSTRUMENTED_ABI = {
   entry: '_start',
 } as const;
 
-/** INSTRUMENTER_VERSION changes whenever the transformation changes, so cached outputs are not reused. */
-export const INSTRUMENTER_VERSION = 1;
+/**
+ * INSTRUMENTER_VERSION changes whenever the transformation changes, so cached outputs are not
+ * reused (it is part of the cache key). 2: counted loops of at most 1024 iterations with no call
+ * inside carry no preemption check.
+ */
+export const INSTRUMENTER_VERSION = 2;

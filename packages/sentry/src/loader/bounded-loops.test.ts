@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Binaryen } from './binaryen-api.js';
+import { type LoopExitTest, MAX_UNCHECKED_TRIPS, boundedTrips, uncheckedLoops } from './bounded-loops.js';
+import { expressionChildren, scanModule } from './function-scan.js';
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** A bottom-tested counted loop `for (i = start; i != limit; i += step)` over a declared local. */
+const counted = (name: string, prelude: string, limit: number, body = '', test = 'i32.ne') => `
+  (func $${name} (param $p i32) (local $i i32) (local $other i32)
+    ${prelude}
+    (loop $again
+      ${body}
+      (br_if $again (${test} (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const ${limit})))))`;
+
+/** Every function is named for what the analysis must conclude: `free_*` loops need no check, `checked_*` loops keep theirs. */
+const MODULE = `(module
+  (func $leaf)
+  ${counted('free_zero_default', '', 64)}
+  ${counted('free_constant_start', '(local.set $i (i32.const 16)) (local.set $other (i32.const 1))', 64)}
+  ${counted('free_less_than', '', 4000, '', 'i32.lt_u')}
+  ${counted('checked_too_many', '', 400_000)}
+  ${counted('checked_misses_limit', '', 65)}
+  ${counted('checked_call_inside', '', 64, '(call $leaf)')}
+  ${counted('checked_second_write', '', 64, '(local.set $i (i32.const 0))')}
+  ${counted('checked_from_parameter', '(local.set $i (local.get $p))', 64)}
+  ${counted('checked_nested_write_before', '(if (local.get $p) (then (local.set $i (i32.const 32))))', 64)}
+  ${counted('checked_inner_loop', '', 64, '(loop $inner (br_if $inner (local.get $p)))')}
+  (func $checked_parameter_counter (param $i i32)
+    (loop $again (br_if $again (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 8)))))
+  (func $free_while (local $i i32)
+    (loop $again
+      (if (i32.eqz (i32.eq (local.get $i) (i32.const 252)))
+        (then (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $again)))))
+  (func $checked_while_conditional_step (param $p i32) (local $i i32)
+    (loop $again
+      (if (i32.ne (local.get $i) (i32.const 252))
+        (then (if (local.get $p) (then (local.set $i (i32.add (local.get $i) (i32.const 4))))) (br $again)))))
+  (func $checked_enclosing_loop (param $p i32) (local $i i32)
+    (loop $outer
+      (loop $again (br_if $again (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 8))))
+      (br_if $outer (local.get $p))))
+  (func $free_no_back_edge (loop $once (nop)))
+  (memory 1))`;
+
+const BoundedLoops = suite('uncheckedLoops');
+
+BoundedLoops('leaves out exactly the counted, call-free loops of bounded trip count', async () => {
+  const binaryen = (await import('binaryen')).default as unknown as Binaryen;
+  // Through the binary format, with the name section, as the instrumenter reads real programs.
+  const parsed = (binaryen as unknown as { parseText(text: string): ReturnType<Binaryen['readBinary']> }).parseText(MODULE);
+  binaryen.setDebugInfo(true);
+  const bytes = parsed.emitBinary();
+  parsed.dispose();
+  const module = binaryen.readBinary(bytes, binaryen.Features.All);
+  try {
+    const scan = scanModule(binaryen, module);
+    if ('feature' in scan) throw new Error(`scanModule refused the test module: ${scan.detail}`);
+    const children = expressionChildren(binaryen);
+    let functions = 0;
+    for (const facts of scan.functions) {
+      if (facts.loops.length === 0) continue;
+      functions++;
+      const handle = module.getFunction(facts.name);
+      const found = uncheckedLoops(binaryen, {
+        body: binaryen.Function.getBody(handle),
+        parameterCount: binaryen.expandType(binaryen.Function.getParams(handle)).length,
+        loops: facts.loops,
+        children,
+      });
+      // The enclosing loop is unbounded whatever its inner loop is; the inner one starts from
+      // a value the outer back edge changes, so it must keep its check too.
+      const want = facts.name.startsWith('free_') ? facts.loops.length : 0;
+      assert.is(found.size, want, `uncheckedLoops(${facts.name}): got ${found.size} of ${facts.loops.length} loops, want ${want}`);
+    }
+    assert.is(functions, 15, `functions with loops: got ${functions}, want 15`);
+  } finally {
+    module.dispose();
+  }
+});
+
+BoundedLoops('boundedTrips counts the iterations of typical loops', () => {
+  assert.is(boundedTrips('ne', 0, 4, 64), 16, 'boundedTrips(ne, 0, +4, 64)');
+  assert.is(boundedTrips('ne', 10, -1, 0), 10, 'boundedTrips(ne, 10, -1, 0)');
+  assert.is(boundedTrips('ne', 0, 4, 65), undefined, 'boundedTrips(ne, 0, +4, 65) wraps around');
+  assert.is(boundedTrips('ne', 64, 4, 0), undefined, 'boundedTrips(ne, 64, +4, 0) wraps around');
+  assert.is(boundedTrips('lt_s', 100, 1, 10), 1, 'boundedTrips(lt_s, 100, +1, 10)');
+  assert.is(boundedTrips('lt_s', INT32_MAX, 1, 10), undefined, 'boundedTrips(lt_s, INT32_MAX, +1, 10) overflows');
+  assert.is(boundedTrips('lt_u', -1, 1, 10), undefined, 'boundedTrips(lt_u, 0xffffffff, +1, 10) wraps to 0');
+  assert.is(boundedTrips('lt_u', 100, 1, 10), 1, 'boundedTrips(lt_u, 100, +1, 10)');
+  assert.is(boundedTrips('lt_u', 0, 2, -1), undefined, 'boundedTrips(lt_u, 0, +2, 0xffffffff) overflows');
+  assert.ok(MAX_UNCHECKED_TRIPS >= 64 && MAX_UNCHECKED_TRIPS <= 65536, `MAX_UNCHECKED_TRIPS = ${MAX_UNCHECKED_TRIPS}`);
+});
+
+BoundedLoops.run();
+
+const BoundedLoopsProperties = suite('uncheckedLoops properties');
+
+/** runs simulates `do { i += step } while (i <test> limit)` in i32 arithmetic, stopping after `cap` iterations. */
+function runs(test: LoopExitTest, start: number, step: number, limit: number, cap: number): number {
+  let value = start;
+  for (let trips = 1; trips <= cap; trips++) {
+    value = (value + step) | 0;
+    const again = test === 'ne' ? value !== limit : test === 'lt_s' ? value < limit : value >>> 0 < limit >>> 0;
+    if (!again) return trips;
+  }
+  return cap + 1;
+}
+
+BoundedLoopsProperties('a loop given a bound never runs more iterations than it', () => {
+  const edge = fc.constantFrom(0, 1, -1, INT32_MIN, INT32_MAX, INT32_MAX - 3, INT32_MIN + 3);
+  const value = fc.oneof(fc.integer({ min: -3000, max: 3000 }), edge);
+  const step = fc.oneof(fc.integer({ min: -9, max: 9 }), fc.constantFrom(INT32_MIN, INT32_MAX, 1 << 30));
+  fc.assert(
+    fc.property(fc.constantFrom<LoopExitTest>('ne', 'lt_s', 'lt_u'), value, step, value, (test, start, increment, limit) => {
+      const bound = boundedTrips(test, start, increment, limit);
+      if (bound === undefined || bound > 10_000) return;
+      const actual = runs(test, start, increment, limit, bound);
+      assert.ok(actual <= bound, `boundedTrips(${test}, ${start}, ${increment}, ${limit}): got ${bound}, but the loop ran ${actual > bound ? 'more' : actual} times`);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+BoundedLoopsProperties.run();
