@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { Lab, isAlive, tickCount, waitUntil } from './harness.js';
 
 const TICKS = 40;
+const SHIM_TICKS = 300;
 const tickerOutput = (count: number) => `${Array.from({ length: count }, (_, index) => `tick ${index + 1}\n`).join('')}ticker done\n`;
 
 const Checkpoint = suite('checkpoint');
@@ -79,7 +80,9 @@ Checkpoint('checkpoint mid-computation: the restored program prints what an unin
 });
 
 Checkpoint("the shim's sequence: pause, checkpoint --leave-running, resume; then a one-step restore", async () => {
-  lab.config(['/ticker.wasm', String(TICKS), '20']);
+  // Long enough that the restored copy is still running when `state` is asked, even on a
+  // loaded machine (at 40 ticks it could finish first and report pid 0).
+  lab.config(['/ticker.wasm', String(SHIM_TICKS), '20']);
   const image = join(lab.directory, 'image');
   const original = lab.runDetached(['run', '--detach', 'c1'], 'original');
   assert.is(original.code, 0, original.stderr);
@@ -99,8 +102,8 @@ Checkpoint("the shim's sequence: pause, checkpoint --leave-running, resume; then
   assert.is(lab.state('c2').pid, pid);
   await waitUntil(() => !isAlive(pid), 'the restored container to finish');
   await lab.waitForStatus('c1', 'stopped');
-  assert.is(original.output.stdout(), tickerOutput(TICKS), 'the original ran on to the end');
-  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(TICKS), 'the copy continued from the checkpoint');
+  assert.is(original.output.stdout(), tickerOutput(SHIM_TICKS), 'the original ran on to the end');
+  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(SHIM_TICKS), 'the copy continued from the checkpoint');
 });
 
 Checkpoint('after a stopping checkpoint the shim sees "does not exist"', async () => {
