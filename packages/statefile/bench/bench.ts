@@ -8,6 +8,11 @@
 // Restores read into a fresh WebAssembly.Memory (with targetZeroed, as a restore into a fresh
 // memory does), as readFileSync reads into a fresh buffer.
 //
+// The development VM is shared (load 2-14 on 2 cores while this was written), so besides the
+// throughput the bench records the CPU time each operation took (all threads of the process: the
+// kernel's copying on the thread pool and the hash workers included), which load moves far less, and
+// the load average before and after the run.
+//
 // Prints a table and writes bench/results/statefile.json at the repository root.
 //
 //   pnpm bench                                   # 5 rounds of random, 3 of compressible
@@ -15,7 +20,7 @@
 
 import { randomFillSync } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -72,15 +77,25 @@ function prepare(dataSet: DataSet): Prepared {
 // is charged to no one; `pnpm bench` runs node with --expose-gc.
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-async function seconds(work: () => Promise<void> | void): Promise<number> {
+interface Timing {
+  readonly seconds: number;
+  /** CPU time of the whole process (every thread), in milliseconds. */
+  readonly cpuMilliseconds: number;
+}
+
+async function seconds(work: () => Promise<void> | void): Promise<Timing> {
   collectGarbage();
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   await work();
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { seconds: elapsed, cpuMilliseconds: (used.user + used.system) / 1000 };
 }
 
 const compressions = (Object.keys(COMPRESSIONS) as Compression[]).filter(isCompressionAvailable);
 const samples = new Map<string, number[]>();
+const cpuSamples = new Map<string, number[]>();
 const scratch = mkdtempSync(join(tmpdir(), 'stasis-statefile-bench-'));
 const baselineFile = join(scratch, 'baseline.bin');
 let imageCounter = 0;
@@ -88,8 +103,10 @@ let imageCounter = 0;
 async function measure(dataSet: DataSet, rounds: number): Promise<void> {
   const { memory, payload } = prepare(dataSet);
   const megabytes = payload.byteLength / 1e6;
-  const record = (name: string, elapsed: number): void => {
-    samples.set(`${dataSet} ${name}`, [...(samples.get(`${dataSet} ${name}`) ?? []), megabytes / elapsed]);
+  const record = (name: string, timing: Timing): void => {
+    const key = `${dataSet} ${name}`;
+    samples.set(key, [...(samples.get(key) ?? []), megabytes / timing.seconds]);
+    cpuSamples.set(key, [...(cpuSamples.get(key) ?? []), timing.cpuMilliseconds]);
   };
   console.log(`${dataSet}: ${MEMORY_MIB} MiB memory, ${payload.byteLength / PAGE_SIZE} of ${PAGES} pages non-zero; ${rounds} rounds`);
   const images = new Map<Compression, string>();
@@ -156,12 +173,14 @@ function summarize(values: readonly number[]): Summary {
 
 // `goal` is the issue's bound on the ratio (the report says met or missed); informational rows have none.
 function result(name: string, stasisKey: string, baselineKey: string, baselineName: string, goal?: number) {
-  const stasis = summarize(samples.get(stasisKey)!);
-  const baseline = summarize(samples.get(baselineKey)!);
+  const stasis = { ...summarize(samples.get(stasisKey)!), cpuMilliseconds: summarize(cpuSamples.get(stasisKey)!).median };
+  const baseline = { ...summarize(samples.get(baselineKey)!), cpuMilliseconds: summarize(cpuSamples.get(baselineKey)!).median };
   const ratio = Math.round((stasis.median / baseline.median) * 100) / 100;
   return { name, unit: 'MB/s', better: 'higher', stasis, baseline: { name: baselineName, ...baseline }, ratio, ...(goal === undefined ? {} : { goal }) };
 }
 
+const loadBefore = loadavg();
+console.log(`load average ${loadBefore.map((value) => value.toFixed(2)).join(' ')}`);
 try {
   await measure('random', Number(values.rounds));
   await measure('compressible', Number(values['compressible-rounds']));
@@ -180,15 +199,18 @@ for (const dataSet of ['random', 'compressible'] as const) {
   results.push(result(`write ${memoryName}, none, against a durable baseline`, `${dataSet} write none`, `${dataSet} baseline durable write`, 'fs.writeFileSync + fsync'));
 }
 
-console.log('\nthroughput of the non-zero bytes in MB/s, median [min-max]; ratio = stasis median / baseline median');
-console.log(`${'operation'.padEnd(44)}${'stasis'.padEnd(26)}${'baseline'.padEnd(26)}ratio`);
+const loadAfter = loadavg();
+console.log('\nthroughput of the non-zero bytes in MB/s, median [min-max]; ratio = stasis median / baseline median; CPU ms (all threads) per operation, median');
+console.log(`${'operation'.padEnd(44)}${'stasis'.padEnd(26)}${'baseline'.padEnd(26)}${'ratio'.padEnd(7)}CPU ms`);
 for (const entry of results) {
   const cell = (summary: Summary) => `${summary.median} [${summary.min}-${summary.max}]`.padEnd(26);
   const label = entry.name.replace(`${MEMORY_MIB} MiB memory image (half zero pages, half `, '(').replace(', against a durable baseline', ' vs +fsync');
-  console.log(`${label.padEnd(44)}${cell(entry.stasis)}${cell(entry.baseline)}${entry.ratio}`);
+  console.log(`${label.padEnd(44)}${cell(entry.stasis)}${cell(entry.baseline)}${String(entry.ratio).padEnd(7)}${Math.round(entry.stasis.cpuMilliseconds)} / ${Math.round(entry.baseline.cpuMilliseconds)}`);
 }
+console.log(`load average before ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${loadAfter.map((value) => value.toFixed(2)).join(' ')}`);
 
 const resultsDirectory = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 mkdirSync(resultsDirectory, { recursive: true });
-writeFileSync(join(resultsDirectory, 'statefile.json'), `${JSON.stringify({ package: '@stasis/statefile', results }, null, 2)}\n`);
+const loadAverage = { before: loadBefore, after: loadAfter };
+writeFileSync(join(resultsDirectory, 'statefile.json'), `${JSON.stringify({ package: '@stasis/statefile', loadAverage, results }, null, 2)}\n`);
 console.log(`\nwrote ${join(resultsDirectory, 'statefile.json')}`);

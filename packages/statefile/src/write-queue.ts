@@ -1,8 +1,11 @@
 // An ordered, bounded write pipeline: batches of payloads (or promises of payloads still being
-// compressed on the thread pool) are written one batch after the other at increasing offsets, each
-// batch with one writev, while the caller goes on hashing and compressing the next ones. At most
-// `window` batches are in flight, so memory use is bounded whatever the image size, and the first
-// failure stops every later write.
+// compressed on the thread pool) are placed one batch after the other at increasing offsets, and
+// each batch is written with one positional writev as soon as it is placed, without waiting for
+// the batches before it to land. Writes in flight at once keep the thread pool copying into the
+// page cache while the calling thread hashes: chaining each write on the previous one left the pool
+// idle whenever the calling thread was busy when a write completed. At most `window` batches are in
+// flight, so memory use is bounded whatever the image size, and the first failure stops every
+// later write.
 
 import type { FileHandle } from 'node:fs/promises';
 
@@ -37,9 +40,11 @@ export class WriteQueue {
   readonly #handle: FileHandle;
   readonly #window: number;
   #position: number;
-  #tail: Promise<void> = Promise.resolve();
+  // Settles when the last batch queued has been placed (its offset known), not written.
+  #placedTail: Promise<void> = Promise.resolve();
   #failure: { error: unknown } | undefined;
   readonly #pending: Promise<void>[] = [];
+  readonly #writes = new Set<Promise<void>>();
   #unsyncedBytes = 0;
   #writeBack: Promise<void> | undefined;
 
@@ -54,29 +59,40 @@ export class WriteQueue {
     this.#throwIfFailed();
     // Mark a rejected payload as handled now: if an earlier write fails, this one is never awaited.
     for (const payload of payloads) if (payload instanceof Promise) payload.catch(() => {});
-    const job = this.#tail.then(async () => {
+    const placement = this.#placedTail.then(async () => {
       this.#throwIfFailed();
       const buffers = await Promise.all(payloads);
+      this.#throwIfFailed();
       const start = this.#position;
       for (const [index, bytes] of buffers.entries()) {
         placed?.(index, this.#position, bytes);
         this.#position += bytes.byteLength;
       }
+      return { buffers, start };
+    });
+    const written = placement.then(async ({ buffers, start }) => {
       await writeFully(this.#handle, buffers, start);
-      this.#unsyncedBytes += this.#position - start;
+      this.#unsyncedBytes += buffers.reduce((sum, bytes) => sum + bytes.byteLength, 0);
       if (this.#unsyncedBytes >= WRITE_BACK_BYTES && this.#writeBack === undefined) this.#startWriteBack();
     });
-    this.#tail = job.catch((error: unknown) => {
+    const settled = written.catch((error: unknown) => {
       this.#failure ??= { error };
     });
-    this.#pending.push(this.#tail);
+    this.#placedTail = placement.then(
+      () => {},
+      () => {},
+    );
+    this.#writes.add(settled);
+    void settled.then(() => this.#writes.delete(settled));
+    this.#pending.push(settled);
     if (this.#pending.length >= this.#window) await this.#pending.shift();
     this.#throwIfFailed();
   }
 
   /** WriteQueue.drain waits for every queued write (and background write-back) and returns the offset after the last one. */
   async drain(): Promise<number> {
-    await this.#tail;
+    await this.#placedTail;
+    await Promise.all(this.#writes);
     await this.#writeBack;
     this.#pending.length = 0;
     this.#throwIfFailed();

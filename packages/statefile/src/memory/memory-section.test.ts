@@ -7,8 +7,9 @@ import * as assert from 'uvu/assert';
 import { type Compression, COMPRESSIONS, isCompressionAvailable } from '../compression.js';
 import { InvalidArgumentError, LimitExceededError, ParentMismatchError } from '../errors.js';
 import { ImageReader } from '../reader.js';
+import { idleCoresBeside, sharedSha256Pool } from '../sha256-pool.js';
 import { instanceOf, rejects } from '../testing/assertions.js';
-import { TEST_METADATA, withTemporaryDirectory, writeImageBytes } from '../testing/images.js';
+import { readImageFile, TEST_METADATA, withTemporaryDirectory, writeImageBytes } from '../testing/images.js';
 import { createWasmMemory } from '../testing/wasm-memory.js';
 import { MAX_EXTENT_PAGES, PAGE_SIZE } from '../v1/layout.js';
 import { ImageWriter } from '../writer.js';
@@ -147,6 +148,34 @@ MemorySection('an incremental image stores only changed extents and restores thr
     const replaced = await ImageReader.open(join(directory, 'second'));
     await rejects(replaced.readMemoryInto('memory', new Uint8Array(memory.byteLength)), (error) => error instanceof ParentMismatchError && error.actualDigest === base.digest);
     await replaced.close();
+  });
+});
+
+MemorySection('a large memory hashed on the hash workers makes the same image, which restores and verifies', async () => {
+  await withTemporaryDirectory(async (directory) => {
+    const memory = createWasmMemory(640); // 40 MiB: enough to start the workers
+    const view = new Uint8Array(memory.buffer);
+    for (let page = 0; page < 640; page += 7) randomBytes(3 * PAGE_SIZE).copy(view, page * PAGE_SIZE);
+    const pool = sharedSha256Pool();
+    const workers = idleCoresBeside(1);
+    const write = async (name: string) => {
+      const writer = await ImageWriter.create(join(directory, name), { metadata: TEST_METADATA });
+      await writer.addMemory('memory', memory);
+      return (await writer.commit()).path;
+    };
+    // The workers start with the first large write; wait until they take batches, then write again.
+    const first = await write('first');
+    for (let attempt = 0; attempt < 500 && pool.workersOnline < Math.min(workers, pool.workersStarted); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = pool.offThreadBatches;
+    const second = await write('second');
+    if (workers > 0) assert.ok(pool.offThreadBatches > before, `batches hashed by workers: got ${pool.offThreadBatches - before}, want some (${workers} allowed)`);
+    assert.ok(Buffer.from(await readImageFile(first)).equals(Buffer.from(await readImageFile(second))), 'the two writes differ');
+    const reader = await ImageReader.open(join(directory, 'second'));
+    const target = createWasmMemory(640);
+    await reader.readMemoryInto('memory', target, { targetZeroed: true });
+    assert.ok(Buffer.from(target.buffer).equals(Buffer.from(view)), 'restored memory differs');
+    await reader.verify();
+    await reader.close();
   });
 });
 
