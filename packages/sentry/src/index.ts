@@ -45,7 +45,9 @@ export {
   type SandboxLimits,
   type SandboxOptions,
   SandboxOptionsError,
+  type PipeBinding,
   type StdioBinding,
+  type StdioTarget,
 } from './sandbox-options.js';
 export { HOST_FAILURE_EXIT_CODE } from './sandbox-task.js';
 export { defaultCacheDirectory, ModuleCache } from './loader/cache.js';
@@ -102,6 +104,7 @@ export {
   type KernelLimits,
   type KernelOptions,
   type MountSpec,
+  type NamedPipe,
   type PreopenSpec,
   type StdioSpec,
   type TaskOptions,

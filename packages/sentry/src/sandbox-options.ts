@@ -4,14 +4,28 @@
 import { posix } from 'node:path';
 import type { FeatureSet } from '@stasis/cpuid';
 import { z } from 'zod';
-import type { MountSpec as KernelMountSpec, PreopenSpec, StdioSpec } from './kernel/kernel.js';
+import type { Kernel, MountSpec as KernelMountSpec, PreopenSpec, StdioSpec } from './kernel/kernel.js';
 import type { InstrumentMode } from './loader/instrument.js';
 
-/** StdioBinding binds a task's fds 0-2 to host fds (default 0, 1, 2) or to /dev/null. */
+/**
+ * PipeBinding binds a stdio fd to the sandbox's kernel pipe called `pipe`, made at first use:
+ * stdin reads its read end, stdout or stderr writes its write end. Tasks bound to the same
+ * name are connected, as `producer | consumer` in a shell; see Kernel.namedPipeEnd for when
+ * a reader sees end of file. The pipe and its buffered bytes are kernel objects, saved in a
+ * checkpoint and restored with it.
+ */
+export interface PipeBinding {
+  pipe: string;
+}
+
+/** StdioTarget is where one stdio fd goes: a host fd, /dev/null, or a kernel pipe of the sandbox. */
+export type StdioTarget = number | 'null' | PipeBinding;
+
+/** StdioBinding binds a task's fds 0-2 to host fds (default 0, 1, 2), /dev/null or kernel pipes. */
 export interface StdioBinding {
-  stdin?: number | 'null';
-  stdout?: number | 'null';
-  stderr?: number | 'null';
+  stdin?: StdioTarget;
+  stdout?: StdioTarget;
+  stderr?: StdioTarget;
 }
 
 /** MountSpec is one extra mount of the guest tree: a confined host directory (bind) or a tmpfs. */
@@ -80,8 +94,8 @@ export class SandboxOptionsError extends Error {
   }
 }
 
-const hostFd = z.union([z.number().int().nonnegative(), z.literal('null')]);
-const stdioSchema = z.object({ stdin: hostFd.optional(), stdout: hostFd.optional(), stderr: hostFd.optional() }).strict();
+const stdioTarget = z.union([z.number().int().nonnegative(), z.literal('null'), z.object({ pipe: z.string().min(1) }).strict()]);
+const stdioSchema = z.object({ stdin: stdioTarget.optional(), stdout: stdioTarget.optional(), stderr: stdioTarget.optional() }).strict();
 
 const SandboxOptionsSchema = z
   .object({
@@ -131,9 +145,16 @@ export function parseStdio(stdio: StdioBinding | undefined): StdioBinding | unde
   return stdio;
 }
 
-/** kernelStdio turns a StdioBinding into the kernel's fds 0-2 (the host's 0, 1, 2 by default). */
-export function kernelStdio(stdio: StdioBinding | undefined): [StdioSpec, StdioSpec, StdioSpec] {
-  return [stdio?.stdin ?? 0, stdio?.stdout ?? 1, stdio?.stderr ?? 2];
+/** kernelStdio turns a StdioBinding into the kernel's fds 0-2 (the host's 0, 1, 2 by default; a pipe binding becomes that pipe's end). */
+export function kernelStdio(stdio: StdioBinding | undefined, kernel: Pick<Kernel, 'namedPipeEnd'>): [StdioSpec, StdioSpec, StdioSpec] {
+  const target = (binding: StdioTarget, side: 'read' | 'write'): StdioSpec => (typeof binding === 'object' ? kernel.namedPipeEnd(binding.pipe, side) : binding);
+  return [target(stdio?.stdin ?? 0, 'read'), target(stdio?.stdout ?? 1, 'write'), target(stdio?.stderr ?? 2, 'write')];
+}
+
+/** reportFd is the host fd a task's sentry reports (a trap) go to: its stderr, or the host's stderr when that is a pipe. */
+export function reportFd(stdio: StdioBinding | undefined): number | 'null' {
+  const stderr = stdio?.stderr ?? 2;
+  return typeof stderr === 'object' ? 2 : stderr;
 }
 
 /** GuestTree is the kernel's view of the options' file system: mounts to make and directories to preopen. */

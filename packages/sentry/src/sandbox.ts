@@ -21,6 +21,7 @@ import {
   kernelStdio,
   parseSandboxOptions,
   parseStdio,
+  reportFd,
 } from './sandbox-options.js';
 import { GuestTask, hostWriter } from './sandbox-task.js';
 import { type CheckpointOptions, type CheckpointResult, type CheckpointableTask, checkpointSandbox } from './state/checkpoint.js';
@@ -415,7 +416,7 @@ async function spawn(
     args: task.args,
     env: task.env,
     ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
-    stdio: kernelStdio(task.stdio),
+    stdio: kernelStdio(task.stdio, kernel),
     preopens: tree.preopens,
   });
   try {
@@ -425,7 +426,7 @@ async function spawn(
       imports: (memory) => ({ [WASI_MODULE]: createWasiImports(kernelTask, { memory: () => memory }) }),
       ...(options.limits?.memoryPages !== undefined ? { memoryLimitPages: options.limits.memoryPages } : {}),
     });
-    return new GuestTask(kernelTask, machine, program.program, hostWriter(task.stdio?.stderr ?? 2));
+    return new GuestTask(kernelTask, machine, program.program, hostWriter(reportFd(task.stdio)));
   } catch (error) {
     kernelTask.exit(128 + SIGNALS.SIGKILL);
     throw error;

@@ -130,6 +130,48 @@ State('tasks keep their fds: offsets, rights, preopens, pipes with buffered byte
   }
 });
 
+State('named pipes survive with their bytes, shared with the tasks, an end no task has taken yet included', () => {
+  const harness = createTestKernel();
+  try {
+    const { kernel } = harness;
+    const consumer = harness.createTask({ args: ['consumer'], stdio: [kernel.namedPipeEnd('lines', 'read'), harness.stdout, harness.stderr] });
+    // The writer task has not been made yet: its end is open in the kernel alone.
+    kernel.namedPipeEnd('lines', 'write').write([text('buffered')]);
+    const restored = roundTrip(kernel);
+    const named = restored.namedPipes.get('lines');
+    assert.ok(named !== undefined, 'namedPipes.get(lines) after load: got undefined, want the pipe');
+    assert.is(named.readEnd, restored.tasks.get(consumer.tid)!.fdTable.get(0).description, 'the read end is the consumer stdin');
+    assert.is(named.writeEnd.pipe, named.readEnd.pipe);
+    assert.is(named.readEnd.pipe.writers, 1, 'the writer end no task holds still counts');
+    const writer = restored.createTask({ args: ['producer'], stdio: ['null', restored.namedPipeEnd('lines', 'write'), 'null'] });
+    writer.fdTable.get(1).description.write([text(' more')]);
+    writer.exit(0);
+    const input = named.readEnd;
+    assert.is(readText(input), 'buffered more');
+    assert.is(readText(input), '', 'end of file once the writer task exited');
+  } finally {
+    harness.dispose();
+  }
+});
+
+State('a named pipe whose write end was closed is saved with its read end only', () => {
+  const harness = createTestKernel();
+  try {
+    const { kernel } = harness;
+    const consumer = harness.createTask({ args: ['consumer'], stdio: [kernel.namedPipeEnd('p', 'read'), harness.stdout, harness.stderr] });
+    const writer = harness.createTask({ args: ['producer'], stdio: ['null', kernel.namedPipeEnd('p', 'write'), harness.stderr] });
+    writer.fdTable.get(1).description.write([text('last')]);
+    writer.exit(0);
+    const restored = roundTrip(kernel);
+    const input = restored.tasks.get(consumer.tid)!.fdTable.get(0).description;
+    assert.is(readText(input), 'last');
+    assert.is(readText(input), '', 'end of file: no writer came back');
+    assert.ok(restored.namedPipes.get('p')!.writeEnd.released);
+  } finally {
+    harness.dispose();
+  }
+});
+
 State.run();
 
 const StateProperties = suite('Kernel state properties');

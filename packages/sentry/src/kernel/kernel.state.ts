@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { TmpfsFilesystem } from '../fsimpl/tmpfs/tmpfs.js';
 import { loadTmpfsInto, saveTmpfs, TmpfsStateV1 } from '../fsimpl/tmpfs/tmpfs.state.js';
 import type { ClockSource } from './clock.js';
-import type { DescriptionLoadContext, DescriptionSaveContext, DescriptionStateV1 } from './file-description.state.js';
-import { type CpuInfoOptions, Kernel, type KernelLimits, type MountSpec, type StdioSpec } from './kernel.js';
+import { type DescriptionLoadContext, type DescriptionSaveContext, DescriptionStateV1, loadDescription, saveDescription } from './file-description.state.js';
+import { type CpuInfoOptions, Kernel, type KernelLimits, type MountSpec, type NamedPipe, type StdioSpec } from './kernel.js';
+import { PipeReadEnd, PipeWriteEnd } from './pipe/pipe.js';
 import { loadTask, saveTask, TaskStateV1 } from './task.state.js';
 
 const MountStateV1 = z.discriminatedUnion('type', [
@@ -33,6 +34,8 @@ export const KernelStateV1 = z.object({
   root: z.object({ overlay: z.boolean(), tmpfs: TmpfsStateV1 }),
   mounts: z.array(MountStateV1),
   tasks: z.array(TaskStateV1),
+  /** Named pipes (Kernel.namedPipes) with each end still open, shared with the tasks' fds; absent in images made before them. */
+  pipes: z.array(z.object({ name: z.string(), readEnd: DescriptionStateV1.nullable(), writeEnd: DescriptionStateV1.nullable() })).optional(),
 });
 /** KernelStateV1 is the saved form of a Kernel. */
 export type KernelStateV1 = z.infer<typeof KernelStateV1>;
@@ -69,7 +72,31 @@ export function saveKernel(kernel: Kernel): KernelStateV1 {
     root: { overlay: kernel.lowerLayer !== undefined, tmpfs: root },
     mounts,
     tasks: [...kernel.tasks.values()].filter((task) => task.state === 'running').map((task) => saveTask(task, context)),
+    pipes: [...kernel.namedPipes]
+      .filter(([, named]) => !named.readEnd.released || !named.writeEnd.released)
+      .map(([name, named]) => ({
+        name,
+        readEnd: named.readEnd.released ? null : saveDescription(named.readEnd, context),
+        writeEnd: named.writeEnd.released ? null : saveDescription(named.writeEnd, context),
+      })),
   };
+}
+
+/** A named pipe's end that was closed before the save: made and closed again, so it counts for nothing. */
+function closedEnd<End extends PipeReadEnd | PipeWriteEnd>(end: End): End {
+  end.release();
+  return end;
+}
+
+function loadNamedPipe(saved: NonNullable<KernelStateV1['pipes']>[number], context: DescriptionLoadContext): NamedPipe {
+  const readEnd = saved.readEnd === null ? undefined : loadDescription(saved.readEnd as DescriptionStateV1, context);
+  const writeEnd = saved.writeEnd === null ? undefined : loadDescription(saved.writeEnd as DescriptionStateV1, context);
+  if ((readEnd !== undefined && !(readEnd instanceof PipeReadEnd)) || (writeEnd !== undefined && !(writeEnd instanceof PipeWriteEnd))) {
+    throw new Error(`named pipe ${saved.name}: its saved ends are not pipe ends`);
+  }
+  const pipe = readEnd?.pipe ?? writeEnd?.pipe;
+  if (pipe === undefined) throw new Error(`named pipe ${saved.name}: saved with no open end`);
+  return { readEnd: readEnd ?? closedEnd(new PipeReadEnd(pipe)), writeEnd: writeEnd ?? closedEnd(new PipeWriteEnd(pipe)) };
 }
 
 /**
@@ -120,6 +147,8 @@ export function loadKernel(state: KernelStateV1, context: KernelLoadContext): Ke
     const task = loadTask(taskState, kernel, loadContext, shift);
     kernel.tasks.set(task.tid, task);
   }
+  // After the tasks, so an end a task holds is the same description here.
+  for (const saved of state.pipes ?? []) kernel.namedPipes.set(saved.name, loadNamedPipe(saved, loadContext));
   return kernel;
 }
 

@@ -81,6 +81,12 @@ export interface KernelOptions {
 /** StdioSpec binds one of fds 0-2: a host fd number, /dev/null, or a kernel file description (a pipe end). */
 export type StdioSpec = number | 'null' | FileDescription;
 
+/** NamedPipe is a kernel pipe that tasks find by name: one read end and one write end, each shared by every task bound to it. */
+export interface NamedPipe {
+  readEnd: PipeReadEnd;
+  writeEnd: PipeWriteEnd;
+}
+
 /** PreopenSpec is a directory given to the task at fd 3 onwards. */
 export interface PreopenSpec {
   /** The guest path opened; a relative path is taken from the root. */
@@ -130,6 +136,8 @@ export class Kernel implements ProcSource {
   /** The mounts given in options, in order, each with its file system (for saving). */
   readonly mountSpecs: { readonly spec: MountSpec; readonly filesystem: HostFilesystem | TmpfsFilesystem }[] = [];
   checkpoint: KernelCheckpointStatus = { state: 'none', count: 0 };
+  /** Pipes by name (namedPipeEnd); saved with the kernel, ends no task holds yet included. */
+  readonly namedPipes = new Map<string, NamedPipe>();
   /** The task whose syscall is running, set by the syscall layer (for /proc/self). */
   currentTask: Task | undefined;
   /** Next inode number; saved with the kernel. */
@@ -206,6 +214,29 @@ export class Kernel implements ProcSource {
   createPipe(): { readEnd: PipeReadEnd; writeEnd: PipeWriteEnd } {
     const pipe = new Pipe(this.allocateIno(), 0n, this.clock.realtime(), this.limits.pipeBytes);
     return { readEnd: new PipeReadEnd(pipe), writeEnd: new PipeWriteEnd(pipe) };
+  }
+
+  /**
+   * namedPipeEnd returns the `side` end of the pipe called `name`, making the pipe at first
+   * use. Every task bound to one side shares one open file description, so the read end
+   * sees end of file once every task holding the write end has closed it. Both ends exist
+   * from the start, as a shell makes a pipe before it forks either side: until a task takes
+   * the write end, it counts as open, so a reader that starts first waits for its writer
+   * instead of reading end of file. An end that was closed is opened afresh on the same pipe
+   * (a FIFO opened again); a pipe whose ends were both closed is replaced by a new one.
+   */
+  namedPipeEnd(name: string, side: 'read' | 'write'): PipeReadEnd | PipeWriteEnd {
+    let named = this.namedPipes.get(name);
+    if (named === undefined || (named.readEnd.released && named.writeEnd.released)) {
+      named = this.createPipe();
+      this.namedPipes.set(name, named);
+    }
+    if (side === 'read') {
+      if (named.readEnd.released) named.readEnd = new PipeReadEnd(named.readEnd.pipe);
+      return named.readEnd;
+    }
+    if (named.writeEnd.released) named.writeEnd = new PipeWriteEnd(named.writeEnd.pipe);
+    return named.writeEnd;
   }
 
   /** createTask makes a task with its stdio at fds 0-2 and its preopened directories from fd 3. */

@@ -10,9 +10,7 @@
 // `stasis checkpoint` ends a container; a leave-running one waits for the guest to exit.
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { RightSets, Sandbox, type SandboxOptions } from '../../src/index.js';
-import type { Task } from '../../src/kernel/task.js';
-import type { FileDescription } from '../../src/vfs/file-description.js';
+import { Sandbox, type SandboxOptions } from '../../src/index.js';
 import { type CheckpointingEvent, type DriverReport, type DriverRequest, parseDriverRequest } from './protocol.js';
 
 const POLL_MS = 1;
@@ -29,26 +27,13 @@ async function startSandbox(request: DriverRequest, stdio: { stdin: number | 'nu
     return sandbox;
   }
   const { pipeline, ...recipe } = request.start.options;
-  const options: SandboxOptions = { ...recipe, stdio, cacheDir: request.cacheDir };
+  // `producer | init` through the sandbox's kernel pipe `pipeline`: the init task is the
+  // consumer, so the sandbox ends when it does.
+  const options: SandboxOptions = { ...recipe, stdio: pipeline === undefined ? stdio : { ...stdio, stdin: { pipe: 'pipeline' } }, cacheDir: request.cacheDir };
   const sandbox = await Sandbox.create(options);
-  if (pipeline === undefined) {
-    sandbox.start();
-    return sandbox;
-  }
-  // `producer | init` through a kernel pipe. The Sandbox API binds stdio to host fds only, so
-  // the test rewires fds through the kernel before each task first runs: the init task before
-  // start(), the producer right after exec() returns (it runs only once the event loop turns).
-  const { readEnd, writeEnd } = sandbox.kernel.createPipe();
-  rebind(sandbox.kernel.tasks.get(sandbox.tasks()[0]!.tid)!, 0, readEnd);
   sandbox.start();
-  const producer = await sandbox.exec({ args: pipeline.args, stdio: { stdin: 'null', stdout: 'null', stderr: stdio.stderr } });
-  rebind(sandbox.kernel.tasks.get(producer.tid)!, 1, writeEnd);
+  if (pipeline !== undefined) await sandbox.exec({ args: pipeline.args, stdio: { stdin: 'null', stdout: { pipe: 'pipeline' }, stderr: stdio.stderr } });
   return sandbox;
-}
-
-function rebind(task: Task, fd: number, description: FileDescription): void {
-  task.fdTable.close(fd);
-  task.fdTable.insertAt(fd, { description, rightsBase: RightSets.CHARACTER_DEVICE_BASE, rightsInheriting: 0n });
 }
 
 // Resolves once the trigger fires, or with 'exited' if the guest ends first.

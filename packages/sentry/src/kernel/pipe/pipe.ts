@@ -49,6 +49,8 @@ export class Pipe {
 export class PipeReadEnd extends FileDescriptionDefaults {
   readonly filetype = Filetype.UNKNOWN;
   readonly pipe: Pipe;
+  /** Whether the last fd referring to this end was closed (it no longer counts as a reader). */
+  released = false;
   constructor(pipe: Pipe) {
     super();
     this.pipe = pipe;
@@ -100,6 +102,8 @@ export class PipeReadEnd extends FileDescriptionDefaults {
   }
   /** Closing the last read end makes writers fail with EPIPE. */
   override release(): void {
+    if (this.released) return;
+    this.released = true;
     this.pipe.readers -= 1;
     this.pipe.wake();
   }
@@ -109,6 +113,8 @@ export class PipeReadEnd extends FileDescriptionDefaults {
 export class PipeWriteEnd extends FileDescriptionDefaults {
   readonly filetype = Filetype.UNKNOWN;
   readonly pipe: Pipe;
+  /** Whether the last fd referring to this end was closed (it no longer counts as a writer). */
+  released = false;
   constructor(pipe: Pipe) {
     super();
     this.pipe = pipe;
@@ -158,6 +164,8 @@ export class PipeWriteEnd extends FileDescriptionDefaults {
   }
   /** Closing the last write end gives readers end of file. */
   override release(): void {
+    if (this.released) return;
+    this.released = true;
     this.pipe.writers -= 1;
     this.pipe.wake();
   }
