@@ -7,7 +7,7 @@ import { ExitError } from '../errors.js';
 import { listenControlSocket } from '../container/control-server.js';
 import { currentProcessIdentity } from '../container/process-liveness.js';
 import { type Response, encodeMessage } from '../container/protocol.js';
-import { SandboxHost } from '../container/sandbox-host.js';
+import { SandboxHost, throttledProgress } from '../container/sandbox-host.js';
 import { createOptions, restoreOptions } from '../container/sandbox-options.js';
 import { loadSandboxClass } from '../container/sentry.js';
 import { Signals } from '../container/signals.js';
@@ -40,7 +40,7 @@ export async function run(options: BootOptions): Promise<number> {
     const state = readState(options.globals.root, options.id);
     const sandboxClass = await loadSandboxClass();
     const sandbox = options.restore
-      ? await sandboxClass.restore(restoreOptions(state.launch, options.restore))
+      ? await sandboxClass.restore(restoreOptions(state.launch, options.restore, throttledProgress('restore', report)))
       : await sandboxClass.create(createOptions(state.launch));
     host = new SandboxHost({ root: options.globals.root, state, sandboxClass, sandbox, identity: currentProcessIdentity(), exit: exited });
     const server = await listenControlSocket(containerDirectory(options.globals.root, options.id), host.handle);

@@ -6,7 +6,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import type { Reply } from './control-server.js';
 import { type ContainerStatus, type Operation, WrongStateError, isAllowed } from './errors.js';
 import type { ProcessIdentity } from './process-liveness.js';
-import type { CheckpointRequestSchema, ExecProcess, Request, RestoreSource, TaskInfo } from './protocol.js';
+import type { CheckpointRequestSchema, ExecProcess, Request, Response, RestoreSource, TaskInfo } from './protocol.js';
 import type { SandboxClass, SandboxInstance, StdioBinding } from './sentry.js';
 import { Signals } from './signals.js';
 import { type ContainerState, writeState } from './state-store.js';
@@ -19,6 +19,23 @@ export const EXIT_CHECKPOINTED = 128 + Signals.SIGKILL;
 
 // How often progress messages go out while a checkpoint or restore writes or reads.
 const PROGRESS_INTERVAL_MS = 100;
+
+/** ProgressCallback is the `onProgress` option of Sandbox.checkpoint and Sandbox.restore. */
+export type ProgressCallback = (progress: { bytes: number; total: number }) => void;
+
+/**
+ * throttledProgress turns the sentry's progress callbacks into `progress` messages for
+ * `phase`, at most one per PROGRESS_INTERVAL_MS, and always the last (bytes === total).
+ */
+export function throttledProgress(phase: 'checkpoint' | 'restore', send: (message: Extract<Response, { type: 'progress' }>) => void): ProgressCallback {
+  let last = 0;
+  return ({ bytes, total }) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_INTERVAL_MS && bytes < total) return;
+    last = now;
+    send({ type: 'progress', phase, bytes, total });
+  };
+}
 
 interface ExecEntry {
   readonly hostPid: number;
@@ -95,7 +112,7 @@ export class SandboxHost {
         return reply.end({ type: 'ok' });
       case 'restore':
         this.#require('restore');
-        await this.#restore(request.source);
+        await this.#restore(request.source, reply);
         return reply.end({ type: 'ok' });
       case 'pause':
         this.#require('pause');
@@ -141,8 +158,9 @@ export class SandboxHost {
     );
   }
 
-  async #restore(source: RestoreSource): Promise<void> {
-    this.#sandbox = await this.#options.sandboxClass.restore(restoreOptions(this.#state.launch, source));
+  async #restore(source: RestoreSource, reply: Reply): Promise<void> {
+    const onProgress = throttledProgress('restore', (message) => reply.send(message));
+    this.#sandbox = await this.#options.sandboxClass.restore(restoreOptions(this.#state.launch, source, onProgress));
     this.#startSandbox();
   }
 
@@ -178,19 +196,13 @@ export class SandboxHost {
 
   async #checkpoint(request: z.infer<typeof CheckpointRequestSchema>, reply: Reply): Promise<void> {
     this.#require('checkpoint');
-    let lastProgress = 0;
     const result = await this.#sandbox.checkpoint({
       imagePath: request.imagePath,
       leaveRunning: request.leaveRunning,
       parent: request.parentPath,
       compression: request.compression,
       key: readKey(request.keyFile),
-      onProgress: ({ bytes, total }) => {
-        const now = Date.now();
-        if (now - lastProgress < PROGRESS_INTERVAL_MS && bytes < total) return;
-        lastProgress = now;
-        reply.send({ type: 'progress', phase: 'checkpoint', bytes, total });
-      },
+      onProgress: throttledProgress('checkpoint', (message) => reply.send(message)),
     });
     if (request.leaveRunning) {
       await reply.end({ type: 'checkpointed', ...result });

@@ -4,7 +4,7 @@ import { type FeatureSet, applyCpuFeaturesAnnotation, detectHost } from '@stasis
 import type { LaunchSpec } from './launch-spec.js';
 import { podSandboxModule } from './pod-sandbox.js';
 import type { RestoreSource } from './protocol.js';
-import type { SandboxOptions, SandboxRestoreOptions, StdioBinding } from './sentry.js';
+import type { SandboxOptions, SandboxRestoreOptions } from './sentry.js';
 
 /** createOptions builds Sandbox.create's options; the workload's stdio is the sandbox process's fds 0-2. */
 export function createOptions(launch: LaunchSpec): SandboxOptions {
@@ -22,9 +22,14 @@ export function createOptions(launch: LaunchSpec): SandboxOptions {
   };
 }
 
-/** restoreOptions builds Sandbox.restore's options: the image, bound to the rootfs and mounts of this container's bundle unless the request names others. */
-export function restoreOptions(launch: LaunchSpec, source: RestoreSource): SandboxRestoreOptions {
+/**
+ * restoreOptions builds Sandbox.restore's options: the image, bound to the rootfs and mounts of
+ * this container's bundle unless the request names others; `onProgress` receives the memory
+ * restored so far.
+ */
+export function restoreOptions(launch: LaunchSpec, source: RestoreSource, onProgress?: SandboxRestoreOptions['onProgress']): SandboxRestoreOptions {
   return {
+    ...(onProgress === undefined ? {} : { onProgress }),
     stdio: processStdio(),
     imagePath: source.imagePath,
     rootfs: source.rootfs ?? launch.rootfs,
@@ -54,7 +59,7 @@ export function readKey(path: string | undefined): Uint8Array | undefined {
  * reOpenDevNull) so that a program may write to it. It stays a host fd, so a restore binds it
  * to the restoring caller's stdio like any other.
  */
-export function processStdio(): StdioBinding {
+export function processStdio(): { stdin: number; stdout: number; stderr: number } {
   const devNull = statSync('/dev/null').rdev;
   let reopened: number | undefined;
   const bind = (fd: number): number => {

@@ -167,4 +167,30 @@ Checkpoint('incremental, compressed and keyed images restore and continue', asyn
   assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(TICKS));
 });
 
+Checkpoint('restore on a terminal shows its progress, in both forms, as checkpoint does', async () => {
+  lab.config(['/ticker.wasm', String(TICKS), '20']);
+  const image = join(lab.directory, 'image');
+  const original = lab.runDetached(['run', '--detach', 'c1'], 'original');
+  assert.is(original.code, 0, original.stderr);
+  await original.output.waitFor((out) => tickCount(out) >= 3, 'three ticks');
+  const checkpoint = lab.runOnTerminal(['checkpoint', '--image-path', image, 'c1']);
+  assert.is(checkpoint.code, 0, checkpoint.output);
+  assert.match(checkpoint.output, /checkpoint: [\d.]+ (?:B|KiB|MiB) \/ [\d.]+ (?:B|KiB|MiB) \(100%\)/, `checkpoint on a terminal: ${JSON.stringify(checkpoint.output)}`);
+  const progress = /restore: [\d.]+ (?:B|KiB|MiB) \/ [\d.]+ (?:B|KiB|MiB) \(100%\)/;
+
+  // gVisor's form: create, then restore into the created container's sandbox process.
+  const created = lab.runDetached(['create', 'c2'], 'created');
+  assert.is(created.code, 0, created.stderr);
+  const restore = lab.runOnTerminal(['restore', '--image-path', image, 'c2']);
+  assert.is(restore.code, 0, restore.output);
+  assert.match(restore.output, progress, `restore into a created container: ${JSON.stringify(restore.output)}`);
+  assert.is(lab.run(['kill', 'c2', 'KILL']).code, 0);
+
+  // runc's one step in the foreground: the progress line, cleared, then the program's output.
+  const oneStep = lab.runOnTerminal(['restore', '--image-path', image, '--bundle', lab.bundle, 'c3']);
+  assert.is(oneStep.code, 0, oneStep.output);
+  assert.match(oneStep.output, progress, `one-step restore: ${JSON.stringify(oneStep.output)}`);
+  assert.match(oneStep.output, /ticker done/);
+});
+
 Checkpoint.run();

@@ -67,6 +67,22 @@ export class Lab {
     return { code: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /**
+   * runOnTerminal runs stasis to completion on a pseudo-terminal (util-linux `script`), as a
+   * user at a shell would: what appears on the terminal, stdout and stderr together, is `output`.
+   */
+  runOnTerminal(args: readonly string[]): { code: number; output: string } {
+    const command = [STASIS, ...this.globals(), ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+    const result = spawnSync('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+      cwd: this.bundle,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: COMMAND_TIMEOUT_MS,
+    });
+    if (result.error) throw result.error;
+    return { code: result.status ?? 128, output: result.stdout };
+  }
+
   /** runDetached runs a command whose container keeps stdout/stderr: they go to files named after output. */
   runDetached(args: readonly string[], output: string, options: { cwd?: string; stdin?: string } = {}): Result & { readonly output: Output } {
     const files = this.output(output);

@@ -135,7 +135,16 @@ export async function checkLowerLayer(state: SandboxStateV1, rootfs: string | un
   }
 }
 
-/** readTaskMemory fills a task's fresh memory (already grown to the saved size) from its section. */
-export async function readTaskMemory(image: OpenedImage, tid: number, memory: WebAssembly.Memory): Promise<void> {
-  await image.reader.readMemoryInto(SECTIONS.memory(tid), memory);
+/**
+ * readTaskMemory fills a task's fresh memory (already grown to the saved size) from its
+ * section. `onProgress` gets how many of the section's bytes are restored: in proportion to
+ * the stored (non-zero) content read so far, since zero pages cost nothing, and the whole
+ * size at the end.
+ */
+export async function readTaskMemory(image: OpenedImage, tid: number, memory: WebAssembly.Memory, onProgress?: (restoredBytes: number) => void): Promise<void> {
+  const name = SECTIONS.memory(tid);
+  const byteLength = image.reader.memoryInfo(name).byteLength;
+  const report = onProgress && (({ bytes, total }: { bytes: number; total: number }) => onProgress(total === 0 ? byteLength : Math.floor((byteLength * bytes) / total)));
+  await image.reader.readMemoryInto(name, memory, report === undefined ? {} : { onProgress: report });
+  onProgress?.(byteLength);
 }

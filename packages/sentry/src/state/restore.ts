@@ -46,6 +46,8 @@ export interface RestoreOptions {
   readonly key?: Uint8Array;
   /** This host's CPU feature set after its own policy (default: detected); the image's set must be a subset. */
   readonly hostCpuFeatures?: FeatureSet;
+  /** Reports the guest memory restored so far across tasks, as checkpoint's `onProgress` reports it written: `total` is every task's memory size. */
+  readonly onProgress?: (progress: { bytes: number; total: number }) => void;
 }
 
 /** RestoredProgram is a module read from the image, compiled. */
@@ -111,6 +113,8 @@ export async function restoreSandbox(options: RestoreOptions, createMachine: Mac
       throw new ImageContentError(image.reader.path, `its kernel state cannot be rebuilt: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     const tasks: RestoredTask[] = [];
+    const total = state.tasks.reduce((sum, saved) => sum + saved.memoryPages * 65536, 0);
+    let restoredBefore = 0;
     for (const saved of state.tasks) {
       const task = kernel.tasks.get(saved.tid);
       const module = modules.get(saved.moduleHash);
@@ -120,7 +124,10 @@ export async function restoreSandbox(options: RestoreOptions, createMachine: Mac
       if (machine.memory.buffer.byteLength !== saved.memoryPages * 65536) {
         throw new ImageContentError(image.reader.path, `task ${saved.tid} saved ${saved.memoryPages} pages of memory; its module starts with more`);
       }
-      await readTaskMemory(image, saved.tid, machine.memory);
+      const before = restoredBefore;
+      const onProgress = options.onProgress;
+      await readTaskMemory(image, saved.tid, machine.memory, onProgress && ((bytes) => onProgress({ bytes: before + bytes, total })));
+      restoredBefore += saved.memoryPages * 65536;
       machine.adopt({ phase: saved.phase, globals: saved.globals, frames: saved.frames });
       tasks.push({ tid: saved.tid, task, machine, program, cpuTimeMs: saved.cpuTimeMs, pendingSignal: saved.pendingSignal ?? undefined });
     }
