@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { eagainReads } from '../test/host/eagain-reads.js';
 import { TEST_CACHE_DIR, fixturePath } from '../test/machine/fixtures.js';
 import { SIGNALS } from './kernel/scheduler.js';
 import { NotWebAssemblyError, UnknownImportsError } from './loader/errors.js';
@@ -215,6 +216,54 @@ SandboxSuite('signals ignored by default (SIGWINCH on a terminal resize) do not 
   );
   sandbox.kill(SIGNALS.SIGTERM);
   assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+});
+
+/** The pipes fixture (tooling/fixtures): `pipes rot13` reads its stdin to end of file. */
+const PIPES = fileURLToPath(new URL('../../../tooling/fixtures/wasm/pipes.wasm', import.meta.url));
+
+SandboxSuite('a kill ends a task blocked on a host stdin file that reports EAGAIN, and the retry timer with it', async () => {
+  const file = join(io.directory, 'stdin');
+  writeFileSync(file, '');
+  io.stdin = openSync(file, 'r');
+  const eagain = eagainReads(io.stdin);
+  try {
+    const before = activeTimers();
+    const sandbox = await Sandbox.create(io.options('pipes', ['rot13'], { module: PIPES }));
+    sandbox.start();
+    while (sandbox.tasks()[0]?.state !== 'blocked' || eagain.attempts() < 2) await new Promise((resolve) => setImmediate(resolve));
+    sandbox.kill(SIGNALS.SIGKILL);
+    assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.is(activeTimers(), before, `active timers after the kill: got ${activeTimers()}, want ${before}`);
+  } finally {
+    eagain.restore();
+  }
+});
+
+SandboxSuite('restore reports the memory it has restored, across tasks, up to the total checkpoint reported', async () => {
+  const { sandbox } = await sleepingSandbox();
+  await sandbox.exec({ args: ['sleeper', '1', '60000'] });
+  while (sandbox.tasks().some((task) => task.state !== 'blocked')) await new Promise((resolve) => setImmediate(resolve));
+  const memoryBytes = sandbox.stats().memoryBytes;
+  const imagePath = join(io.directory, 'progress-image');
+  const written: { bytes: number; total: number }[] = [];
+  await sandbox.checkpoint({ imagePath, onProgress: (progress) => written.push({ ...progress }) });
+  assert.equal(await sandbox.wait(), { code: 137, signal: 9 });
+  const read: { bytes: number; total: number }[] = [];
+  const restored = await Sandbox.restore({ imagePath, stdio: { stdin: 'null', stdout: io.stdout, stderr: io.stderr }, onProgress: (progress) => read.push({ ...progress }) });
+  assert.is(written.at(-1)?.total, memoryBytes, 'checkpoint total: the memory of both tasks');
+  assert.ok(read.length >= 2, `restore progress events: got ${read.length}, want one at least per task`);
+  assert.ok(
+    read.every((progress) => progress.total === memoryBytes),
+    `restore totals: got ${[...new Set(read.map((progress) => progress.total))]}, want ${memoryBytes}`,
+  );
+  assert.ok(
+    read.every((progress, index) => index === 0 || progress.bytes >= read[index - 1]!.bytes),
+    `restore progress goes forward: ${read.map((progress) => progress.bytes)}`,
+  );
+  assert.is(read.at(-1)?.bytes, memoryBytes, 'the last report is the whole memory');
+  restored.kill(SIGNALS.SIGKILL);
 });
 
 SandboxSuite('a stop checkpoint releases the timer of a pending sleep', async () => {

@@ -10,6 +10,7 @@ import { Errno } from '../../abi/wasi/errno.js';
 import { Fdflags } from '../../abi/wasi/flags.js';
 import { isSysError } from '../../errors/sys-error.js';
 import { WouldBlock } from '../../kernel/task-block.js';
+import { eagainReads } from '../../../test/host/eagain-reads.js';
 import { newTmpfsRoot } from '../../testing.js';
 import { HostInput, HostOutput } from './host-stream.js';
 
@@ -21,6 +22,13 @@ function thrown(action: () => unknown): unknown {
   }
   return undefined;
 }
+
+/** Host timers alive in this process (Node's own view: what keeps the event loop running). */
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 const HostStream = suite('Host stdio');
 
@@ -66,6 +74,67 @@ HostStream('stdin from a file ends with end of file; NONBLOCK gives EAGAIN while
     assert.is(input.read([new Uint8Array(8)]), 0, 'end of file');
     assert.ok(input.readiness('read').hangup);
   } finally {
+    fs.closeSync(hostFd);
+    directory.dispose();
+  }
+});
+
+HostStream('a blocked read of a file reporting EAGAIN is retried until the bytes come', async () => {
+  const directory = newTmpfsRoot();
+  const file = path.join(directory.path, 'input');
+  fs.writeFileSync(file, 'late');
+  const hostFd = fs.openSync(file, 'r');
+  const eagain = eagainReads(hostFd, 2);
+  try {
+    const input = new HostInput(hostFd, 0n);
+    const buffer = new Uint8Array(8);
+    const blocked = thrown(() => input.read([buffer]));
+    assert.instance(blocked, WouldBlock);
+    await (blocked as WouldBlock).ready;
+    assert.is(eagain.attempts(), 2);
+    assert.is(input.read([buffer]), 4, 'read after two EAGAINs: got no bytes, want the file');
+  } finally {
+    eagain.restore();
+    fs.closeSync(hostFd);
+    directory.dispose();
+  }
+});
+
+HostStream('a blocked read of a file reporting EAGAIN stops retrying once its waiter withdraws (a killed task): no timer is left', async () => {
+  const directory = newTmpfsRoot();
+  const file = path.join(directory.path, 'input');
+  fs.writeFileSync(file, '');
+  const hostFd = fs.openSync(file, 'r');
+  const eagain = eagainReads(hostFd);
+  try {
+    const before = activeTimers();
+    const input = new HostInput(hostFd, 0n);
+    const blocked = thrown(() => input.read([new Uint8Array(8)]));
+    assert.instance(blocked, WouldBlock);
+    let settled = false;
+    void (blocked as WouldBlock).ready.then(() => {
+      settled = true;
+    });
+    while (eagain.attempts() < 3) await turn();
+    (blocked as WouldBlock).cancel();
+    // An attempt in flight reports after the cancel and must not arm another.
+    await turn();
+    await turn();
+    assert.ok(settled, 'the withdrawn wait settles, so a later reader starts afresh');
+    assert.is(activeTimers(), before, `active timers after cancel: got ${activeTimers()}, want ${before}`);
+    const attempts = eagain.attempts();
+    await turn();
+    assert.is(eagain.attempts(), attempts, 'no attempt after the waiter withdrew');
+    // A new reader starts a new read, retried again.
+    const again = thrown(() => input.read([new Uint8Array(8)]));
+    assert.instance(again, WouldBlock);
+    while (eagain.attempts() < attempts + 2) await turn();
+    input.release();
+    await turn();
+    await turn();
+    assert.is(activeTimers(), before, `active timers after release: got ${activeTimers()}, want ${before}`);
+  } finally {
+    eagain.restore();
     fs.closeSync(hostFd);
     directory.dispose();
   }

@@ -115,7 +115,8 @@ export class HostInput extends FileDescriptionDefaults {
   readonly #chunks: Uint8Array[] = [];
   #ended = false;
   #failure: unknown;
-  #reading: Promise<void> | undefined;
+  /** The background read under way, if any. @state nosave: a read is started again on demand */
+  #fill: Fill | undefined;
   /** The libuv stream reading a pipe, socket or terminal. @state nosave: opened again on the next read */
   #stream: Socket | undefined;
   /** Whether the stream reads a private fd of its own (destroyed on release) rather than the host fd. */
@@ -141,10 +142,11 @@ export class HostInput extends FileDescriptionDefaults {
       if (this.#ended) return 0;
       if (this.#failure !== undefined) throw fromHostError(this.#failure, 'read');
       if ((this.flags & Fdflags.NONBLOCK) !== 0) {
-        this.#fill();
+        this.#startFill();
         throw sysError.again('stdin has no data');
       }
-      throw new WouldBlock(this.#fill(), 'read');
+      const wait = this.waitReadable();
+      throw new WouldBlock(wait.ready, 'read', wait.cancel);
     }
     let total = 0;
     for (const buffer of buffers) {
@@ -189,30 +191,81 @@ export class HostInput extends FileDescriptionDefaults {
     const hangup = this.#ended || this.#failure !== undefined;
     return { ready: nbytes > 0n || hangup, nbytes, hangup };
   }
-  /** Starts a background read and settles when it completes. */
+  /**
+   * Starts a background read and settles when it completes. The caller cannot withdraw, so
+   * the read goes on (a regular file retried on EAGAIN) until it completes or the input is
+   * released; a caller that can withdraw uses waitReadable.
+   */
   override whenReady(direction: IoDirection): Promise<void> {
     if (direction === 'write') return Promise.resolve();
-    return this.#fill();
+    const fill = this.#startFill();
+    if (fill === undefined) return Promise.resolve();
+    fill.unwithdrawn = true;
+    return fill.promise;
   }
 
-  #fill(): Promise<void> {
-    if (this.#chunks.length > 0 || this.#ended || this.#failure !== undefined) return Promise.resolve();
-    this.#reading ??= new Promise<void>((resolve) => {
-      const settle = () => {
-        this.#reading = undefined;
-        resolve();
-      };
-      if (this.#stream === undefined && isStream(this.hostFd)) this.#stream = this.#openStream();
-      if (this.#stream !== undefined) {
-        this.#streamWaiters.push(settle);
-        // Referenced only while a guest waits on it: a waiting guest keeps Node alive, an idle stdin does not.
-        this.#stream.ref();
-        this.#stream.resume();
-        return;
-      }
-      this.#readFile(settle);
+  /**
+   * waitReadable starts a background read like whenReady, with a `cancel` that withdraws this
+   * waiter (idempotent). Once every waiter has withdrawn, the read stops holding the host
+   * process: a stream is paused and unreferenced, a regular file's EAGAIN retry timer is
+   * cleared, and the read settles so a later reader starts afresh. Syscalls pass `cancel` to
+   * WouldBlock, which the scheduler calls when a blocked task is killed or stopped.
+   */
+  waitReadable(): { ready: Promise<void>; cancel: () => void } {
+    const fill = this.#startFill();
+    if (fill === undefined) return { ready: Promise.resolve(), cancel: () => undefined };
+    const waiter = {};
+    fill.waiters.add(waiter);
+    return {
+      ready: fill.promise,
+      cancel: () => {
+        if (fill.waiters.delete(waiter) && fill.waiters.size === 0 && !fill.unwithdrawn) this.#abandon(fill);
+      },
+    };
+  }
+
+  #startFill(): Fill | undefined {
+    if (this.#chunks.length > 0 || this.#ended || this.#failure !== undefined) return undefined;
+    if (this.#fill !== undefined) return this.#fill;
+    let resolve!: () => void;
+    const promise = new Promise<void>((settle) => {
+      resolve = settle;
     });
-    return this.#reading;
+    const fill: Fill = {
+      promise,
+      waiters: new Set(),
+      unwithdrawn: false,
+      retry: undefined,
+      settle: () => {
+        if (fill.retry !== undefined) clearTimeout(fill.retry);
+        fill.retry = undefined;
+        if (this.#fill === fill) this.#fill = undefined;
+        resolve();
+      },
+    };
+    this.#fill = fill;
+    if (this.#stream === undefined && isStream(this.hostFd)) this.#stream = this.#openStream();
+    if (this.#stream !== undefined) {
+      this.#streamWaiters.push(fill.settle);
+      // Referenced only while a guest waits on it: a waiting guest keeps Node alive, an idle stdin does not.
+      this.#stream.ref();
+      this.#stream.resume();
+    } else {
+      this.#readFile(fill);
+    }
+    return fill;
+  }
+
+  /** Nobody waits for `fill` any more: stop what keeps the host process busy or alive, and settle it. */
+  #abandon(fill: Fill): void {
+    if (this.#fill !== fill) return;
+    const stream = this.#stream;
+    if (stream !== undefined) {
+      this.#streamWaiters = this.#streamWaiters.filter((waiter) => waiter !== fill.settle);
+      stream.pause();
+      stream.unref();
+    }
+    fill.settle();
   }
 
   /** A pipe, socket or terminal is read through a libuv stream, which holds no thread while it waits. */
@@ -254,19 +307,27 @@ export class HostInput extends FileDescriptionDefaults {
     }
   }
 
-  /** A regular file (or anything not a stream) is read with positional-free fs.read calls. */
-  #readFile(settle: () => void): void {
+  /**
+   * A regular file (or anything not a stream) is read with positional-free fs.read calls;
+   * EAGAIN (a non-blocking descriptor with nothing yet) is retried every 5 ms while a waiter
+   * remains, and a read nobody waits for any more is not retried.
+   */
+  #readFile(fill: Fill): void {
     const buffer = Buffer.allocUnsafe(64 * 1024);
     const attempt = () => {
+      fill.retry = undefined;
       fs.read(this.hostFd, buffer, 0, buffer.length, null, (error, count) => {
         if (error !== null && error.code === 'EAGAIN') {
-          setTimeout(attempt, 5);
+          const wanted = this.#fill === fill && (fill.waiters.size > 0 || fill.unwithdrawn);
+          if (wanted) fill.retry = setTimeout(attempt, 5);
+          else fill.settle();
           return;
         }
+        // Bytes read after the fill was abandoned are gone from the host: keep them all the same.
         if (error !== null) this.#failure = error;
         else if (count === 0) this.#ended = true;
         else this.#chunks.push(new Uint8Array(buffer.subarray(0, count)));
-        settle();
+        fill.settle();
       });
     };
     attempt();
@@ -279,20 +340,35 @@ export class HostInput extends FileDescriptionDefaults {
    */
   override release(): void {
     const stream = this.#stream;
-    if (stream === undefined) return;
-    if (!this.#streamOwnsFd) {
+    if (stream !== undefined && !this.#streamOwnsFd) {
       stream.pause();
       stream.unref();
-      return;
+    } else if (stream !== undefined) {
+      this.#drain();
+      this.#stream = undefined;
+      stream.destroy();
     }
-    this.#drain();
-    this.#stream = undefined;
-    stream.destroy();
-    // Nobody reads this input any more; settle a pending fill so a later reader starts afresh.
+    // Nobody reads this input any more; settle a pending fill (and clear a file's retry
+    // timer) so a later reader starts afresh.
     const waiters = this.#streamWaiters;
     this.#streamWaiters = [];
     for (const waiter of waiters) waiter();
+    this.#fill?.settle();
   }
+}
+
+/** Fill is one background read of a HostInput and who waits for it. */
+interface Fill {
+  /** Settles when the read completed or was given up. */
+  readonly promise: Promise<void>;
+  /** Settles the promise, clears the retry timer and ends the fill (idempotent). */
+  readonly settle: () => void;
+  /** Waiters that may withdraw (waitReadable). */
+  readonly waiters: Set<object>;
+  /** Whether a waiter that cannot withdraw (whenReady) waits too: the read then goes on. */
+  unwithdrawn: boolean;
+  /** The timer of a regular file's EAGAIN retry. */
+  retry: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**

@@ -1,11 +1,14 @@
 // poll_oneoff with a FakeClock: a sleep blocks with WouldBlock before writing anything,
 // wakes at its deadline, and keeps its original deadline when the call is made again.
+import fs from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventType } from '../../abi/wasi/flags.js';
 import * as layout from '../../abi/wasi/layouts.js';
 import { WouldBlock } from '../../kernel/task-block.js';
-import { createTestKernel } from '../../testing.js';
+import { eagainReads } from '../../../test/host/eagain-reads.js';
+import { createTestKernel, newTmpfsRoot } from '../../testing.js';
 import { WASI_SYSCALLS } from './table.js';
 import { dispatch } from './dispatch.js';
 
@@ -30,6 +33,13 @@ function blocked(action: () => unknown): WouldBlock {
   }
   throw new Error('the call did not block');
 }
+
+/** Host timers alive in this process (Node's own view: what keeps the event loop running). */
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 const Poll = suite('poll_oneoff');
 
@@ -84,6 +94,36 @@ Poll('an fd subscription wakes the sleeper when the pipe gets data', async () =>
   assert.is(view.getBigUint64(OUT + layout.EVENT_NBYTES_OFFSET, true), 2n);
   assert.is(harness.clock.pendingTimers, 0, 'the sleep timer is cancelled when the fd wins');
   harness.dispose();
+});
+
+Poll('a poll on host stdin withdraws its read when the task ends: no EAGAIN retry timer is left', async () => {
+  const directory = newTmpfsRoot();
+  const file = path.join(directory.path, 'stdin');
+  fs.writeFileSync(file, '');
+  const hostFd = fs.openSync(file, 'r');
+  const eagain = eagainReads(hostFd);
+  const harness = createTestKernel();
+  try {
+    const before = activeTimers();
+    const task = harness.createTask({ stdio: [hostFd, harness.stdout, harness.stderr] });
+    const buffer = new ArrayBuffer(65536);
+    const view = new DataView(buffer);
+    const poll = dispatch('poll_oneoff', task, { memory: () => ({ buffer }) }, WASI_SYSCALLS.poll_oneoff.handler);
+    view.setBigUint64(IN + layout.SUBSCRIPTION_USERDATA_OFFSET, 5n, true);
+    view.setUint8(IN + layout.SUBSCRIPTION_TAG_OFFSET, EventType.FD_READ);
+    view.setUint32(IN + layout.SUBSCRIPTION_FD_OFFSET, 0, true);
+    const wait = blocked(() => poll(IN, OUT, 1, NEVENTS));
+    while (eagain.attempts() < 2) await turn();
+    wait.cancel();
+    await turn();
+    await turn();
+    assert.is(activeTimers(), before, `active timers after cancel: got ${activeTimers()}, want ${before}`);
+  } finally {
+    harness.dispose();
+    eagain.restore();
+    fs.closeSync(hostFd);
+    directory.dispose();
+  }
 });
 
 Poll.run();

@@ -10,6 +10,7 @@ import { ClockId, EventType, Eventrwflags, Subclockflags } from '../../abi/wasi/
 import * as layout from '../../abi/wasi/layouts.js';
 import { Rights } from '../../abi/wasi/rights.js';
 import { SysError, sysError } from '../../errors/sys-error.js';
+import { HostInput } from '../../fsimpl/host/host-stream.js';
 import { WouldBlock } from '../../kernel/task-block.js';
 import type { IoDirection } from '../../vfs/file-description.js';
 import type { SyscallCall } from './dispatch.js';
@@ -82,6 +83,8 @@ export function pollOneoff(call: SyscallCall, inPointer: number, outPointer: num
   const now = call.kernel.clock.monotonic();
   const events: PollEvent[] = [];
   const waits: Promise<void>[] = [];
+  // What the wait holds (timers, a host stdin read), released when it ends or the task dies.
+  const cancels: (() => void)[] = [];
   subscriptions.forEach((subscription, index) => {
     if (subscription.type === EventType.CLOCK) {
       if (subscription.clock > ClockId.THREAD_CPUTIME_ID) {
@@ -103,6 +106,10 @@ export function pollOneoff(call: SyscallCall, inPointer: number, outPointer: num
           nbytes: readiness.nbytes,
           flags: readiness.hangup ? Eventrwflags.FD_READWRITE_HANGUP : 0,
         });
+      } else if (description instanceof HostInput && direction === 'read') {
+        const wait = description.waitReadable();
+        waits.push(wait.ready);
+        cancels.push(wait.cancel);
       } else {
         waits.push(description.whenReady(direction));
       }
@@ -115,20 +122,21 @@ export function pollOneoff(call: SyscallCall, inPointer: number, outPointer: num
   if (events.length === 0) {
     task.restart = { key, deadlines };
     const earliest = deadlines.reduce<bigint | undefined>((min, deadline) => (deadline !== undefined && (min === undefined || deadline < min) ? deadline : min), undefined);
-    const timers: (() => void)[] = [];
     if (earliest !== undefined) {
       const sleep = call.kernel.clock.sleepUntil(earliest);
-      timers.push(sleep.cancel);
+      cancels.push(sleep.cancel);
       waits.push(sleep.promise);
     }
-    const cancelTimers = (): void => {
-      for (const cancel of timers) cancel();
+    const cancelWaits = (): void => {
+      for (const cancel of cancels) cancel();
     };
-    const ready = Promise.race(waits).finally(cancelTimers);
-    throw new WouldBlock(ready, earliest !== undefined && waits.length === 1 ? 'sleep' : 'poll', cancelTimers);
+    const ready = Promise.race(waits).finally(cancelWaits);
+    throw new WouldBlock(ready, earliest !== undefined && waits.length === 1 ? 'sleep' : 'poll', cancelWaits);
   }
 
   task.restart = undefined;
+  // Some subscription is ready: nobody waits for the reads the others started.
+  for (const cancel of cancels) cancel();
   const view = call.memory.view;
   events.forEach((event, index) => {
     const at = outBase + index * layout.EVENT_SIZE;
