@@ -22,7 +22,7 @@ try {
     await writer.addMemory('memory', memory);
     await writer.commit();
     // Give the workers started by the first write the time to come online (bounded).
-    for (let attempt = 0; attempt < 500 && pool.workersOnline < pool.workersStarted; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let attempt = 0; attempt < 3000 && pool.workersOnline < pool.workersStarted; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
