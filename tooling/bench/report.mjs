@@ -36,8 +36,14 @@ const OUTPUT_FILES = new Set(['report.json']);
  */
 
 /**
+ * Figures that have no baseline to divide by (instrumentation time per program, checkpoint
+ * latency per benchmark): printed as a table under the package's results.
+ * @typedef {{ title: string, columns: string[], rows: (string | number)[][], note?: string }} Table
+ */
+
+/**
  * The file one package's bench writes.
- * @typedef {{ package: string, results: BenchResult[], series?: Series[] }} PackageResults
+ * @typedef {{ package: string, results: BenchResult[], series?: Series[], tables?: Table[] }} PackageResults
  */
 
 /**
@@ -108,6 +114,23 @@ export function validatePackageResults(value, file) {
           (point) => Array.isArray(point) && point.length === 2 && point.every((coordinate) => Number.isFinite(coordinate)),
         );
       if (!valid) throw new ReportInputError(file, `series[${index}] needs a name and points [[x, y], ...] of numbers`);
+    });
+  }
+  if (input.tables !== undefined) {
+    if (!Array.isArray(input.tables)) throw new ReportInputError(file, '"tables" must be an array');
+    input.tables.forEach((table, index) => {
+      const isCell = /** @param {unknown} cell */ (cell) => typeof cell === 'string' || (typeof cell === 'number' && Number.isFinite(cell));
+      const valid =
+        table !== null &&
+        typeof table === 'object' &&
+        typeof table.title === 'string' &&
+        Array.isArray(table.columns) &&
+        table.columns.length > 0 &&
+        table.columns.every(/** @param {unknown} column */ (column) => typeof column === 'string') &&
+        (table.note === undefined || typeof table.note === 'string') &&
+        Array.isArray(table.rows) &&
+        table.rows.every(/** @param {unknown} row */ (row) => Array.isArray(row) && row.length === table.columns.length && row.every(isCell));
+      if (!valid) throw new ReportInputError(file, `tables[${index}] needs a title, string columns, and rows of as many strings or numbers`);
     });
   }
   return /** @type {PackageResults} */ (input);
@@ -202,6 +225,16 @@ export function renderMarkdown(report) {
           String(goal),
         ];
         lines.push(`| ${cells.map((cell) => escapeCell(cell)).join(' | ')} |`);
+      }
+      lines.push('');
+    }
+    for (const table of packageResults.tables ?? []) {
+      lines.push(`### ${escapeCell(table.title)}`, '');
+      if (table.note) lines.push(table.note, '');
+      lines.push(`| ${table.columns.map((column) => escapeCell(column)).join(' | ')} |`);
+      lines.push(`| ${table.columns.map(() => '---').join(' | ')} |`);
+      for (const row of table.rows) {
+        lines.push(`| ${row.map((cell) => escapeCell(typeof cell === 'number' ? formatNumber(cell) : cell)).join(' | ')} |`);
       }
       lines.push('');
     }

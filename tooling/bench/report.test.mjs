@@ -29,6 +29,17 @@ const sentryResults = {
     },
   ],
   series: [{ name: 'checkpoint ms vs MiB', points: [[64, 40], [1, 2], [16, 11]] }],
+  tables: [
+    {
+      title: 'instrumentation',
+      note: 'Once per program and mode, then cached.',
+      columns: ['program', 'mode', 'ms', 'growth'],
+      rows: [
+        ['sqlite', 'anywhere', 12345.6, '2.1x'],
+        ['fib', 'safepoint', 88, '1.2x'],
+      ],
+    },
+  ],
 };
 
 const Report = suite('bench report');
@@ -50,6 +61,13 @@ Report('validatePackageResults names the file and the field that is wrong', () =
     assert.match(/** @type {Error} */ (error).message, 'sentry.json: results[0].better');
   }
   assert.throws(() => validatePackageResults({ package: 'x', results: [], series: [{ name: 's', points: [[1]] }] }, 'x.json'), /series\[0\]/);
+  assert.throws(() => validatePackageResults({ package: 'x', results: [], tables: [{ title: 't', columns: ['a', 'b'], rows: [['only one']] }] }, 'x.json'), /tables\[0\]/);
+  assert.throws(() => validatePackageResults({ package: 'x', results: [], tables: [{ title: 't', columns: ['a'], rows: [[Number.NaN]] }] }, 'x.json'), /tables\[0\]/);
+});
+
+Report('renderMarkdown prints each table under its package, numbers to three digits', () => {
+  const markdown = renderMarkdown({ machine: { cpu: 'cpu', cores: 2, memoryGiB: 4, node: 'v20', platform: 'linux-x64', date: 'today' }, packages: [/** @type {any} */ (sentryResults)] });
+  assert.match(markdown, '### instrumentation\n\nOnce per program and mode, then cached.\n\n| program | mode | ms | growth |\n| --- | --- | --- | --- |\n| sqlite | anywhere | 12,346 | 2.1x |\n| fib | safepoint | 88 | 1.2x |');
 });
 
 Report('writeReport merges every results file into report.json, report.md and plot.svg', async () => {

@@ -1,18 +1,23 @@
 // `pnpm bench` for @stasis/sentry: compute programs and a syscall-heavy one, each run under
 // node:wasi (the baseline) and under the sentry in both modes, in the same session and with
 // the same Node/V8 flags, every run in a fresh process (bench/run-one.ts). Prints medians,
-// spreads, per-benchmark ratios and the geometric mean, plus what instrumentation cost per
-// program (time, code growth), and writes ../../bench/results/sentry.json.
+// spreads, per-benchmark ratios and the geometric mean, what instrumentation cost per program
+// and mode (time per step, code growth), and the latency from a checkpoint request to every task
+// stopped in anywhere mode (pauses requested at random moments of extra runs, through the
+// Sandbox API; run-one.ts), and writes ../../bench/results/sentry.json (results and tables).
 //
 // Environment: BENCH_RUNS (repetitions, default 5), BENCH_NODE_FLAGS (extra node flags for
-// every run, e.g. "--no-liftoff"), BENCH_ONLY (comma-separated benchmark names).
+// every run, e.g. "--no-liftoff"), BENCH_ONLY (comma-separated benchmark names),
+// BENCH_INSTRUMENT=fresh (instrument into an empty cache, so the times are this machine's now;
+// default: the cache's entries, with the time recorded when they were made), BENCH_PAUSE_RUNS
+// (probed runs per benchmark, default 2, each with PAUSES_PER_RUN requests), BENCH_SEED.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram } from '@stasis/sentry';
-import type { RunRequest } from './run-one.js';
+import { INSTRUMENT_PHASES, type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram } from '@stasis/sentry';
+import type { PauseSample, RunRequest } from './run-one.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repository = resolve(here, '..', '..', '..');
@@ -39,6 +44,15 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'quickjs', program: corpus('qjs'), args: ['/bench/interpreter.js', '6'], preopens: { '/bench': join(here, 'workloads') } },
   { name: 'syscalls', program: fixture('syscalls'), args: ['/work'], preopens: { '/work': '@empty' } },
 ];
+
+/** PAUSES_PER_RUN: pause requests per probed run, at uniformly random moments of its first 90%. */
+const PAUSES_PER_RUN = 5;
+
+/** LATENCY_GOAL_MS: issue 5's bound on checkpoint request to all tasks stopped, for every benchmark. */
+const LATENCY_GOAL_MS = 20;
+
+/** INSTRUMENT_SECONDS_GOAL: issue 5's bound on instrumenting the ~1 MB SQLite module. */
+const INSTRUMENT_SECONDS_GOAL = 10;
 
 const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere'] as const;
 type Runtime = (typeof RUNTIMES)[number];
@@ -69,9 +83,22 @@ interface RunResult {
   /** From the entry point to the exit (no compile, no instantiation). */
   readonly runMs: number;
   readonly code: number;
+  /** The pause samples of a probed run. */
+  readonly pauses?: PauseSample[];
 }
 
-function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nodeFlags: readonly string[]): RunResult {
+/** seededRandom is a small deterministic generator (mulberry32), so a run's pause moments can be replayed from BENCH_SEED. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nodeFlags: readonly string[], pauseAt?: readonly number[]): RunResult {
   const scratch: string[] = [];
   const preopens: Record<string, string> = {};
   for (const [guest, host] of Object.entries(benchmark.preopens ?? {})) {
@@ -91,6 +118,7 @@ function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nod
     preopens,
     ...(benchmark.stdinFile ? { stdinFile: benchmark.stdinFile } : {}),
     stdoutFile,
+    ...(pauseAt ? { pauseAt } : {}),
   };
   try {
     const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(here, 'run-one.ts'), JSON.stringify(request)], {
@@ -110,8 +138,18 @@ async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 5);
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const only = process.env.BENCH_ONLY?.split(',');
+  const pauseRuns = Number(process.env.BENCH_PAUSE_RUNS ?? 2);
+  const seed = Number(process.env.BENCH_SEED ?? Date.now() % 2 ** 31);
+  const fresh = process.env.BENCH_INSTRUMENT === 'fresh';
   const benchmarks = BENCHMARKS.filter((benchmark) => !only || only.includes(benchmark.name));
-  console.log(`@stasis/sentry bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${runs} runs, node flags: ${nodeFlags.join(' ') || '(none)'}`);
+  console.log(
+    `@stasis/sentry bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${runs} runs, node flags: ${nodeFlags.join(' ') || '(none)'}, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}, seed ${seed}`,
+  );
+  // A fresh cache measures instrumentation on this machine now; the runs then use it too.
+  const cacheDir = fresh ? mkdtempSync(join(tmpdir(), 'stasis-bench-cache-')) : undefined;
+  if (cacheDir) process.env.STASIS_CACHE_DIR = cacheDir;
 
   const provided = new Set(Object.keys(WASI_SYSCALLS).map((name) => `${WASI_MODULE}.${name}`));
   const present: Benchmark[] = [];
@@ -124,9 +162,10 @@ async function main(): Promise<void> {
     present.push(benchmark);
     for (const mode of MODES) {
       // Instrument ahead of the timed runs (or find the cache entry), so runs measure execution.
-      const program: LoadedProgram = await loadProgram(benchmark.program, { mode, providedImports: provided });
+      const program: LoadedProgram = await loadProgram(benchmark.program, { mode, providedImports: provided, ...(cacheDir ? { cacheDir } : {}) });
       const stats = program.info.stats;
       instrumentation.push({ name: benchmark.name, mode, ...stats, growth: round(stats.outputBytes / stats.inputBytes, 2), cached: program.cached });
+      process.stdout.write(`instrumented ${benchmark.name} (${mode}): ${stats.milliseconds} ms${program.cached ? ' (from cache)' : ''}\n`);
     }
   }
 
@@ -151,6 +190,26 @@ async function main(): Promise<void> {
       }
       process.stdout.write('.');
     }
+  }
+  process.stdout.write('\n');
+
+  // Checkpoint latency: extra anywhere-mode runs, each with pause requests at random moments
+  // within its first 90% (the shortest timed run bounds the window, so requests land).
+  const random = seededRandom(seed);
+  const latencies = new Map<string, PauseSample[]>();
+  for (const benchmark of present) {
+    const window = Math.min(...(times.get(`${benchmark.name}:anywhere:run`) ?? [0])) * 0.9;
+    const samples: PauseSample[] = [];
+    for (let probe = 0; probe < pauseRuns && window > 0; probe++) {
+      const pauseAt = Array.from({ length: PAUSES_PER_RUN }, () => round(random() * window)).sort((a, b) => a - b);
+      const stdoutFile = join(outputDirectory, `${benchmark.name}-probe-${probe}.out`);
+      const result = runOnce(benchmark, 'anywhere', stdoutFile, nodeFlags, pauseAt);
+      if (result.code !== 0) throw new Error(`${benchmark.name} under anywhere (paused ${pauseAt.join(', ')} ms in) exited with ${result.code}`);
+      if (!readFileSync(stdoutFile).equals(readFileSync(join(outputDirectory, `${benchmark.name}-node-wasi-0.out`)))) mismatches.push(`${benchmark.name} (anywhere, paused)`);
+      samples.push(...(result.pauses ?? []));
+    }
+    latencies.set(benchmark.name, samples);
+    process.stdout.write('.');
   }
   rmSync(outputDirectory, { recursive: true, force: true });
   process.stdout.write('\n');
@@ -187,11 +246,11 @@ async function main(): Promise<void> {
     lines.push(row.join(' ').trimEnd());
     console.log(`\n${lines.join('\n')}`);
   }
-  console.log('\ninstrumentation (once per program and mode, then cached):');
-  for (const entry of instrumentation) {
-    console.log(
-      `  ${String(entry.name).padEnd(9)} ${String(entry.mode).padEnd(9)} ${String(entry.milliseconds).padStart(6)} ms${entry.cached ? ' (from cache)' : ''}  ${entry.inputBytes} -> ${entry.outputBytes} bytes (${entry.growth}x)  asyncified ${entry.asyncifiedFunctions}/${entry.functions} functions, ${entry.preemptionChecks} preemption checks`,
-    );
+  const tables: Table[] = [instrumentationTable(instrumentation, fresh), latencyTable(latencies)];
+  for (const table of tables) {
+    console.log(`\n${table.title}${table.note ? `\n${table.note}` : ''}`);
+    const widths = table.columns.map((column, index) => Math.max(column.length, ...table.rows.map((row) => String(row[index]).length)));
+    for (const row of [table.columns, ...table.rows]) console.log(`  ${row.map((cell, index) => String(cell).padEnd(widths[index] as number)).join('  ')}`.trimEnd());
   }
   if (mismatches.length > 0) console.log(`\nOUTPUT MISMATCH against node:wasi: ${mismatches.join(', ')}`);
 
@@ -203,8 +262,11 @@ async function main(): Promise<void> {
       {
         package: '@stasis/sentry',
         results,
+        tables,
         geomeans,
         instrumentation,
+        latencies: Object.fromEntries(latencies),
+        seed,
         outputMismatches: mismatches,
         nodeFlags,
       },
@@ -213,7 +275,57 @@ async function main(): Promise<void> {
     )}\n`,
   );
   console.log(`\nwrote ${file}`);
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   if (mismatches.length > 0) process.exitCode = 1;
+}
+
+/** Table is a figure table of the results file (tooling/bench/report.mjs renders it). */
+interface Table {
+  readonly title: string;
+  readonly note?: string;
+  readonly columns: string[];
+  readonly rows: (string | number)[][];
+}
+
+/** instrumentationTable: time per step, code growth and what was instrumented, per program and mode. */
+function instrumentationTable(instrumentation: readonly Record<string, unknown>[], fresh: boolean): Table {
+  const phases = INSTRUMENT_PHASES.filter((phase) => phase !== 'import');
+  return {
+    title: 'Instrumentation (once per program and mode, then cached by content hash)',
+    note: `${fresh ? 'Measured in this run (BENCH_INSTRUMENT=fresh)' : 'As recorded when each cache entry was made (BENCH_INSTRUMENT=fresh measures anew)'}; total excludes loading binaryen.js. Goal: SQLite under ${INSTRUMENT_SECONDS_GOAL} s.`,
+    columns: ['program', 'mode', 'total ms', ...phases.map((phase) => `${phase} ms`), 'tool', 'bytes in', 'bytes out', 'growth', 'asyncified', 'checks', 'cached'],
+    rows: instrumentation.map((entry) => {
+      const recorded = (entry.phases ?? {}) as Partial<Record<string, number>>;
+      return [
+        String(entry.name),
+        String(entry.mode),
+        Number(entry.milliseconds),
+        ...phases.map((phase) => recorded[phase] ?? '-'),
+        String(entry.asyncifyTool ?? '-'),
+        Number(entry.inputBytes),
+        Number(entry.outputBytes),
+        `${entry.growth}x`,
+        `${entry.asyncifiedFunctions}/${entry.functions}`,
+        Number(entry.preemptionChecks),
+        entry.cached ? 'yes' : 'no',
+      ];
+    }),
+  };
+}
+
+/** latencyTable: checkpoint request to all tasks stopped, anywhere mode, per benchmark. */
+function latencyTable(latencies: ReadonlyMap<string, readonly PauseSample[]>): Table {
+  return {
+    title: 'Checkpoint request to all tasks stopped (anywhere mode), ms',
+    note: `Pauses requested through the Sandbox API at random moments of ${PAUSES_PER_RUN}-request runs; "request" counts from the moment the request was due, so it includes waiting for the running slice to yield; "pause()" is the call alone. Goal: at most ${LATENCY_GOAL_MS} ms for every benchmark.`,
+    columns: ['benchmark', 'samples', 'request median', 'request max', 'pause() median', 'pause() max', 'goal'],
+    rows: [...latencies].map(([name, samples]) => {
+      if (samples.length === 0) return [name, 0, '-', '-', '-', '-', 'not measured'];
+      const request = statistics(samples.map((sample) => sample.requestToStoppedMs));
+      const pause = statistics(samples.map((sample) => sample.pauseMs));
+      return [name, samples.length, request.median, request.max, pause.median, pause.max, request.max <= LATENCY_GOAL_MS ? 'met' : 'missed'];
+    }),
+  };
 }
 
 await main();

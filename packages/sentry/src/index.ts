@@ -61,7 +61,15 @@ export {
   UnknownImportsError,
   UnsupportedFeatureError,
 } from './loader/errors.js';
-export { type InstrumentedModuleInfo, type InstrumentMode, type InstrumentStats, instrumentModule } from './loader/instrument.js';
+export {
+  INSTRUMENT_PHASES,
+  type InstrumentedModuleInfo,
+  type InstrumentMode,
+  type InstrumentPhase,
+  type InstrumentPhases,
+  type InstrumentStats,
+  instrumentModule,
+} from './loader/instrument.js';
 export { type LoadedProgram, type LoadOptions, loadProgram, ProgramReadError } from './loader/load.js';
 export { classifyBinary, validateModule, type ValidatedModule } from './loader/validate.js';
 export { AsyncifyStackOverflowError } from './machine/asyncify-buffer.js';

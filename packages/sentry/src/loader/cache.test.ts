@@ -7,7 +7,7 @@ import { fixturePath } from '../../test/machine/fixtures.js';
 import { MINIMAL_WASI_IMPORTS } from '../../test/machine/minimal-wasi.js';
 import { ModuleCache, cacheKey, defaultCacheDirectory } from './cache.js';
 import type { InstrumentedModule } from './instrument.js';
-import { sha256Hex } from './instrument.js';
+import { INSTRUMENT_PHASES, sha256Hex } from './instrument.js';
 import { INSTRUMENTER_VERSION } from './instrumented-abi.js';
 import { ProgramReadError, loadProgram } from './load.js';
 
@@ -86,6 +86,22 @@ Cache('loadProgram instruments once, then loads from the cache', async () => {
   assert.is(second.info.hash, first.info.hash);
   assert.is(second.info.sourceHash, sha256Hex(readFileSync(fixturePath('exit-code'))));
   assert.ok(readdirSync(join(directory, 'modules')).includes(`${cacheKey(first.info.sourceHash, 'safepoint')}.wasm`));
+});
+
+Cache('an instrumentation records the time of each step, and the cache keeps it', async () => {
+  const options = { mode: 'anywhere' as const, providedImports: MINIMAL_WASI_IMPORTS, cacheDir: directory };
+  const first = await loadProgram(fixturePath('exit-code'), options);
+  const phases = first.info.stats.phases ?? {};
+  for (const phase of INSTRUMENT_PHASES) {
+    const value = phases[phase];
+    assert.ok(value !== undefined && value >= 0, `stats.phases.${phase}: got ${value}, want a duration`);
+  }
+  const timed = INSTRUMENT_PHASES.filter((phase) => phase !== 'import').reduce((sum, phase) => sum + (phases[phase] ?? 0), 0);
+  // Each phase is rounded to 0.1 ms and `milliseconds` to 1 ms: allow for that, nothing more.
+  assert.ok(Math.abs(timed - first.info.stats.milliseconds) <= 2, `sum of the phases but import: got ${timed}, want stats.milliseconds ${first.info.stats.milliseconds}`);
+  const second = await loadProgram(fixturePath('exit-code'), options);
+  assert.is(second.cached, true);
+  assert.equal(second.info.stats.phases, phases, 'the phases read back from the cache');
 });
 
 Cache('loadProgram names a program that cannot be read', async () => {

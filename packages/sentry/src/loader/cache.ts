@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_OPTIMIZE_LEVEL, type InstrumentMode, type InstrumentedModule, type InstrumentedModuleInfo, sha256Hex } from './instrument.js';
+import { DEFAULT_OPTIMIZE_LEVEL, INSTRUMENT_PHASES, type InstrumentMode, type InstrumentedModule, type InstrumentedModuleInfo, sha256Hex } from './instrument.js';
 import { INSTRUMENTER_VERSION } from './instrumented-abi.js';
 
 /** defaultCacheDirectory is `$STASIS_CACHE_DIR`, else `$XDG_CACHE_HOME/stasis`, else `~/.cache/stasis`. */
@@ -44,6 +44,7 @@ const InstrumentedModuleInfoSchema = z.object({
     preemptionChecks: z.number(),
     boundedLoops: z.number().optional(),
     asyncifyTool: z.string().optional(),
+    phases: z.record(z.enum(INSTRUMENT_PHASES), z.number()).optional(),
   }),
 });
 

@@ -59,6 +59,36 @@ export interface InstrumentStats {
   readonly boundedLoops?: number;
   /** What ran Asyncify, e.g. `wasm-opt 108` or `binaryen.js`. */
   readonly asyncifyTool?: string;
+  /** Milliseconds per step (INSTRUMENT_PHASES), measured as they ran; `milliseconds` is their sum less `import`. */
+  readonly phases?: InstrumentPhases;
+}
+
+/**
+ * INSTRUMENT_PHASES names the steps of one instrumentation, in order: loading binaryen.js
+ * (once per process; not part of `milliseconds`), reading the module, the function scan, the
+ * call graph, the preemption checks (bounded-loop analysis and insertion), exports and the
+ * memory import, emitting the prepared module, Asyncify (native wasm-opt child or binaryen.js),
+ * V8's validation of the output, hashing.
+ */
+export const INSTRUMENT_PHASES = ['import', 'read', 'scan', 'callGraph', 'checks', 'exports', 'emit', 'asyncify', 'validate', 'hash'] as const;
+
+/** InstrumentPhase is one step of INSTRUMENT_PHASES. */
+export type InstrumentPhase = (typeof INSTRUMENT_PHASES)[number];
+
+/** InstrumentPhases are the milliseconds spent in each step of one instrumentation. */
+export type InstrumentPhases = Readonly<Partial<Record<InstrumentPhase, number>>>;
+
+/** PhaseClock adds the time since its last lap to a phase. */
+class PhaseClock {
+  readonly phases: Partial<Record<InstrumentPhase, number>> = {};
+  private last = performance.now();
+
+  /** lap charges the time since the previous lap to `phase`. */
+  lap(phase: InstrumentPhase): void {
+    const now = performance.now();
+    this.phases[phase] = Math.round(((this.phases[phase] ?? 0) + now - this.last) * 10) / 10;
+    this.last = now;
+  }
 }
 
 /** InstrumentedModuleInfo describes an instrumented module; it is stored beside the bytes in the cache. */
@@ -111,7 +141,11 @@ function loadBinaryen(): Promise<Binaryen> {
 
 /** instrumentModule instruments a validated module for the given mode. */
 export async function instrumentModule(source: Uint8Array, options: InstrumentOptions): Promise<InstrumentedModule> {
+  const clock = new PhaseClock();
+  // Probed while binaryen.js loads: neither waits for the other.
+  const nativeProbe = options.wasmOpt === false ? undefined : findWasmOpt(typeof options.wasmOpt === 'string' ? options.wasmOpt : undefined);
   const binaryen = await loadBinaryen();
+  clock.lap('import');
   const started = performance.now();
   let module = binaryen.readBinary(source, binaryen.Features.All);
   if (!allFunctionNamesSafe(binaryen, module)) {
@@ -120,17 +154,19 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
     module.dispose();
     module = binaryen.readBinary(withoutNameSection(source), binaryen.Features.All);
   }
+  clock.lap('read');
   let plan: AsyncifyPlan;
   let prepared: Uint8Array;
   try {
-    plan = prepare(binaryen, module, options);
+    plan = prepare(binaryen, module, options, clock);
     binaryen.setDebugInfo(true);
     prepared = module.emitBinary();
+    clock.lap('emit');
   } finally {
     module.dispose();
   }
   const level = options.optimizeLevel ?? DEFAULT_OPTIMIZE_LEVEL;
-  const native = options.wasmOpt === false ? undefined : await findWasmOpt(typeof options.wasmOpt === 'string' ? options.wasmOpt : undefined);
+  const native = await nativeProbe;
   let bytes: Uint8Array | undefined;
   let tool = 'binaryen.js';
   if (native) {
@@ -143,14 +179,19 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
     }
   }
   bytes ??= asyncifyInProcess(binaryen, prepared, plan, level, options.program);
+  clock.lap('asyncify');
   if (!WebAssembly.validate(bytes)) throw new InstrumentationError(options.program, `${tool} produced a module V8 rejects`);
+  clock.lap('validate');
+  const sourceHash = sha256Hex(source);
+  const hash = sha256Hex(bytes);
+  clock.lap('hash');
   return {
     bytes,
     info: {
       instrumenterVersion: INSTRUMENTER_VERSION,
       mode: options.mode,
-      sourceHash: sha256Hex(source),
-      hash: sha256Hex(bytes),
+      sourceHash,
+      hash,
       memory: plan.memory,
       globals: plan.globals,
       stats: {
@@ -159,6 +200,7 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
         outputBytes: bytes.length,
         ...plan.counts,
         asyncifyTool: tool,
+        phases: clock.phases,
       },
     },
   };
@@ -194,10 +236,11 @@ function asyncifyInProcess(binaryen: Binaryen, prepared: Uint8Array, plan: Async
 }
 
 /** prepare does everything but Asyncify: scan, preemption checks, the call graph, exports, the memory import. */
-function prepare(binaryen: Binaryen, module: BinaryenModule, options: InstrumentOptions): AsyncifyPlan {
+function prepare(binaryen: Binaryen, module: BinaryenModule, options: InstrumentOptions, clock: PhaseClock): AsyncifyPlan {
   const { program, mode } = options;
   const scan = scanModule(binaryen, module);
   if ('feature' in scan) throw new UnsupportedFeatureError(program, scan.feature, scan.detail);
+  clock.lap('scan');
 
   const graph = new CallGraph();
   const functionImports: string[] = [];
@@ -238,9 +281,11 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
   let checks = 0;
   let boundedCount = 0;
   const unwindRoots = [...functionImports];
+  clock.lap('callGraph');
   if (mode === 'anywhere') {
     const recursive = graph.recursiveFunctions();
     recursiveCount = recursive.size;
+    clock.lap('callGraph');
     const preempt = addPreemption(binaryen, module);
     unwindRoots.push(preempt.name);
     asyncImports.push(`${INSTRUMENTED_ABI.importModule}.${INSTRUMENTED_ABI.preemptImport}`);
@@ -276,12 +321,15 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
     for (const facts of scan.functions) loopCount += facts.loops.length;
   }
 
+  clock.lap('checks');
   const imported = new Set(functionImports);
   const asyncified = [...graph.callersOf(unwindRoots)].filter((name) => !imported.has(name) && name !== INSTRUMENTED_PREEMPT_NAME);
+  clock.lap('callGraph');
   const globals = exportMutableGlobals(binaryen, module, program);
   const memoryInfo = module.getMemoryInfo();
   module.addMemoryImport('0', INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.memoryImport, false);
   module.setFeatures(outputFeatures(binaryen));
+  clock.lap('exports');
   return {
     asyncImports,
     // An empty only-list means "no list" to Asyncify; a module with nothing to instrument
