@@ -16,8 +16,8 @@ function eagerPool(options: ConstructorParameters<typeof Sha256Pool>[0] = {}): S
 
 async function online(pool: Sha256Pool): Promise<void> {
   // A worker takes batches once it is online; until then the calling thread hashes them.
-  for (let attempt = 0; attempt < 500 && pool.workersOnline < pool.workersStarted; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (pool.workersOnline === 0) throw new Error(`no hash worker came online in 5 s (${pool.workersStarted} started)`);
+  for (let attempt = 0; attempt < 3000 && pool.workersOnline < pool.workersStarted; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (pool.workersOnline === 0) throw new Error(`no hash worker came online in 30 s (${pool.workersStarted} started)`);
 }
 
 const hex = (digests: readonly Uint8Array[]) => digests.map(toHex);

@@ -165,7 +165,7 @@ MemorySection('a large memory hashed on the hash workers makes the same image, w
     };
     // The workers start with the first large write; wait until they take batches, then write again.
     const first = await write('first');
-    for (let attempt = 0; attempt < 500 && pool.workersOnline < Math.min(workers, pool.workersStarted); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let attempt = 0; attempt < 3000 && pool.workersOnline < Math.min(workers, pool.workersStarted); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
     const before = pool.offThreadBatches;
     const second = await write('second');
     if (workers > 0) assert.ok(pool.offThreadBatches > before, `batches hashed by workers: got ${pool.offThreadBatches - before}, want some (${workers} allowed)`);
