@@ -31,6 +31,8 @@ export interface RunRequest {
 
 /** PauseSample is one pause request of a probed run. */
 export interface PauseSample {
+  /** When the request was due, in milliseconds after the entry point. */
+  readonly atMs: number;
   /** From the moment the request was due to every task stopped at a safe point. */
   readonly requestToStoppedMs: number;
   /** From the pause() call to its resolution. */
@@ -79,7 +81,7 @@ if (request.runtime === 'node:wasi') {
           return; // The program ended meanwhile.
         }
         const stopped = performance.now();
-        pauses.push({ requestToStoppedMs: stopped - due, pauseMs: stopped - called });
+        pauses.push({ atMs: offset, requestToStoppedMs: stopped - due, pauseMs: stopped - called });
         if (sandbox.status === 'paused') sandbox.resume();
       });
     }, offset),
