@@ -80,8 +80,12 @@ export class DriverFailure extends Error {
   }
 }
 
-/** runDriver runs one driver process and returns its report (a report of outcome 'error' included). */
-export function runDriver(request: DriverRequest, timeoutMs = 120_000): Promise<{ report: DriverReport; stderr: string }> {
+/**
+ * runDriver runs one driver process and returns its report (a report of outcome 'error' included).
+ * The timeout only guards against a hung driver: on a clean checkout the first driver of SQLite or
+ * QuickJS instruments it into an empty cache, which took up to 2 minutes on a loaded 2-core VM.
+ */
+export function runDriver(request: DriverRequest, timeoutMs = 600_000): Promise<{ report: DriverReport; stderr: string }> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
