@@ -45,6 +45,7 @@ const InstrumentedModuleInfoSchema = z.object({
     boundedLoops: z.number().optional(),
     asyncifyTool: z.string().optional(),
     phases: z.record(z.enum(INSTRUMENT_PHASES), z.number()).optional(),
+    fastFunctions: z.number().optional(),
   }),
 });
 

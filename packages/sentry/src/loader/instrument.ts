@@ -20,6 +20,7 @@ import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { CallGraph } from './call-graph.js';
 import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
 import { uncheckedLoops } from './bounded-loops.js';
+import { addFastPathsToBinary } from './fast-paths.js';
 import { expressionChildren, scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
 import { asyncifyWithWasmOpt, findWasmOpt } from './native-asyncify.js';
@@ -42,6 +43,8 @@ export interface InstrumentOptions {
    * meanwhile. false: always binaryen.js. Default: true.
    */
   readonly wasmOpt?: string | boolean;
+  /** Give asyncified functions a fast clone without rewind guards (fast-paths.ts). Default: true. */
+  readonly fastPaths?: boolean;
 }
 
 /** InstrumentStats report what instrumentation did and cost. */
@@ -59,6 +62,8 @@ export interface InstrumentStats {
   readonly boundedLoops?: number;
   /** What ran Asyncify, e.g. `wasm-opt 108` or `binaryen.js`. */
   readonly asyncifyTool?: string;
+  /** Asyncified functions given a fast clone (fast-paths.ts). */
+  readonly fastFunctions?: number;
   /** Milliseconds per step (INSTRUMENT_PHASES), measured as they ran; `milliseconds` is their sum less `import`. */
   readonly phases?: InstrumentPhases;
 }
@@ -68,9 +73,9 @@ export interface InstrumentStats {
  * (once per process; not part of `milliseconds`), reading the module, the function scan, the
  * call graph, the preemption checks (bounded-loop analysis and insertion), exports and the
  * memory import, emitting the prepared module, Asyncify (native wasm-opt child or binaryen.js),
- * V8's validation of the output, hashing.
+ * the fast clones (fast-paths.ts), V8's validation of the output, hashing.
  */
-export const INSTRUMENT_PHASES = ['import', 'read', 'scan', 'callGraph', 'checks', 'exports', 'emit', 'asyncify', 'validate', 'hash'] as const;
+export const INSTRUMENT_PHASES = ['import', 'read', 'scan', 'callGraph', 'checks', 'exports', 'emit', 'asyncify', 'fastPaths', 'validate', 'hash'] as const;
 
 /** InstrumentPhase is one step of INSTRUMENT_PHASES. */
 export type InstrumentPhase = (typeof INSTRUMENT_PHASES)[number];
@@ -180,6 +185,15 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
   }
   bytes ??= asyncifyInProcess(binaryen, prepared, plan, level, options.program);
   clock.lap('asyncify');
+  let fastFunctions: number | undefined;
+  if (options.fastPaths !== false) {
+    try {
+      ({ bytes, stats: { fastFunctions } } = await addFastPathsToBinary(binaryen, bytes, outputFeatures(binaryen), native));
+    } catch (cause) {
+      throw new InstrumentationError(options.program, `fast paths: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+  }
+  clock.lap('fastPaths');
   if (!WebAssembly.validate(bytes)) throw new InstrumentationError(options.program, `${tool} produced a module V8 rejects`);
   clock.lap('validate');
   const sourceHash = sha256Hex(source);
@@ -200,6 +214,7 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
         outputBytes: bytes.length,
         ...plan.counts,
         asyncifyTool: tool,
+        ...(fastFunctions !== undefined ? { fastFunctions } : {}),
         phases: clock.phases,
       },
     },

@@ -26,6 +26,7 @@ export const INSTRUMENTED_ABI = {
 /**
  * INSTRUMENTER_VERSION changes whenever the transformation changes, so cached outputs are not
  * reused (it is part of the cache key). 2: counted loops of at most 1024 iterations with no call
- * inside carry no preemption check.
+ * inside carry no preemption check. 3: asyncified functions have a fast clone without rewind
+ * guards (fast-paths.ts).
  */
-export const INSTRUMENTER_VERSION = 2;
+export const INSTRUMENTER_VERSION = 3;

@@ -19,7 +19,7 @@ const run = promisify(execFile);
 export const MINIMUM_WASM_OPT_VERSION = 108;
 
 /** WASM_OPT_FEATURES are the features the prepared module may use (those Node 20 runs). */
-const WASM_OPT_FEATURES = [
+export const WASM_OPT_FEATURES = [
   '--enable-mutable-globals',
   '--enable-nontrapping-float-to-int',
   '--enable-simd',

@@ -1,0 +1,193 @@
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { wat } from '../../test/machine/wat.js';
+import type { Binaryen } from './binaryen-api.js';
+import { addFastPaths, addFastPathsToBinary } from './fast-paths.js';
+import { findWasmOpt } from './native-asyncify.js';
+
+/**
+ * A program with what the transform must route and keep resumable: a loop whose locals live
+ * across calls (`main`), direct recursion (`fib`), indirect calls through the table (`twice`,
+ * and `fib` by index), an i64 local and a function of no result (`note`). `env.tick` is the only
+ * import; the driver may unwind at any of its calls.
+ */
+const PROGRAM = `(module
+  (import "env" "tick" (func $tick (param i32) (result i32)))
+  (type $unary (func (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $notes (mut i32) (i32.const 0))
+  (table 2 2 funcref)
+  (elem (i32.const 0) $twice $fib)
+  (func $twice (param $x i32) (result i32) (i32.add (call $tick (local.get $x)) (local.get $x)))
+  (func $note (param $x i32) (global.set $notes (i32.add (global.get $notes) (call $tick (local.get $x)))))
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get $n) (i32.const 2))
+      (then (call $tick (local.get $n)))
+      (else (i32.add
+        (call $fib (i32.sub (local.get $n) (i32.const 1)))
+        (call_indirect (type $unary) (i32.sub (local.get $n) (i32.const 2)) (i32.const 1))))))
+  (func (export "main") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $again
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $acc (i64.add
+          (i64.mul (local.get $acc) (i64.const 31))
+          (i64.extend_i32_u (i32.add
+            (call_indirect (type $unary) (local.get $i) (i32.const 0))
+            (call $fib (i32.rem_u (local.get $i) (i32.const 7)))))))
+        (call $note (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $again)))
+    (i64.add (local.get $acc) (i64.extend_i32_u (global.get $notes)))))`;
+
+/** Where the driver keeps Asyncify's data: a header {start, end} at DATA, the frames after it. */
+const DATA = 16;
+const DATA_END = 16 * 1024;
+
+let binaryenPromise: Promise<Binaryen> | undefined;
+const loadBinaryen = (): Promise<Binaryen> => {
+  binaryenPromise ??= import('binaryen').then((namespace) => namespace.default as unknown as Binaryen);
+  return binaryenPromise;
+};
+
+/** The program after Asyncify (binaryen.js, level 1), without fast paths, or with them cleaned up by binaryen.js or a native wasm-opt. */
+async function asyncified(fastPaths: false | 'binaryen.js' | 'wasm-opt'): Promise<Uint8Array> {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.readBinary(await wat(PROGRAM), binaryen.Features.All);
+  let bytes: Uint8Array;
+  try {
+    binaryen.setPassArgument('asyncify-imports', 'env.tick');
+    binaryen.setOptimizeLevel(1);
+    module.runPasses(['asyncify']);
+    bytes = module.emitBinary();
+  } finally {
+    module.dispose();
+    binaryen.clearPassArguments();
+  }
+  if (fastPaths === false) return bytes;
+  const native = fastPaths === 'wasm-opt' ? await findWasmOpt() : undefined;
+  return (await addFastPathsToBinary(binaryen, bytes, binaryen.Features.All, native)).bytes;
+}
+
+interface Run {
+  readonly result: bigint;
+  /** Every tick argument, in order, as the program saw them (a resumed call counts once). */
+  readonly ticks: number[];
+  readonly unwinds: number;
+}
+
+/** run calls main(n), unwinding at the tick calls whose ordinal is in `unwindAt` and rewinding straight after. */
+async function run(bytes: Uint8Array, n: number, unwindAt: ReadonlySet<number>): Promise<Run> {
+  const ticks: number[] = [];
+  let rewinding = false;
+  let unwinds = 0;
+  let exports: Record<string, (...args: number[]) => unknown> = {};
+  const tick = (x: number): number => {
+    if (rewinding) {
+      rewinding = false;
+      exports.asyncify_stop_rewind?.();
+    } else if (unwindAt.has(ticks.length) && exports.asyncify_start_unwind) {
+      unwinds++;
+      unwindAt = new Set([...unwindAt].filter((ordinal) => ordinal !== ticks.length));
+      const view = new Int32Array((exports.memory as unknown as WebAssembly.Memory).buffer);
+      view[DATA / 4] = DATA + 8;
+      view[DATA / 4 + 1] = DATA_END;
+      exports.asyncify_start_unwind(DATA);
+      return 0;
+    }
+    ticks.push(x);
+    return (x * 7 + ticks.length) & 0xffff;
+  };
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { tick } });
+  exports = instance.exports as typeof exports;
+  const main = exports.main as (n: number) => bigint;
+  let result = main(n);
+  for (;;) {
+    const state = exports.asyncify_get_state?.();
+    if (state !== 1) break;
+    exports.asyncify_stop_unwind?.();
+    exports.asyncify_start_rewind?.(DATA);
+    rewinding = true;
+    result = main(n);
+  }
+  return { result, ticks, unwinds };
+}
+
+const FastPaths = suite('addFastPaths');
+
+FastPaths('clones every asyncified function and routes the export and the table to the clones', async () => {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.readBinary(await asyncified(false), binaryen.Features.All);
+  try {
+    const stats = addFastPaths(binaryen, module);
+    // twice, note, fib, main: each can reach tick.
+    assert.is(stats.fastFunctions, 4);
+    assert.ok(stats.foldedStateReads > 0 && stats.foldedStateReads < stats.stateReads, `folded ${stats.foldedStateReads} of ${stats.stateReads}`);
+    const main = module.getExport('main');
+    assert.match(binaryen.getExportInfo(main).value, /\$fast$/);
+    const table = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(0)).data;
+    assert.ok(
+      table.every((name) => name.endsWith('$fast')),
+      `table ${table.join(' ')}`,
+    );
+    // The slow fib first forwards to its clone, then calls itself directly (its other call is
+    // indirect): a rewind of a deep recursion takes one frame per level, as before the clones.
+    const fib = (table[1] as string).slice(0, -'$fast'.length);
+    const targets = (binaryen.emitText(binaryen.getFunctionInfo(module.getFunction(fib)).body).match(/call \$[^\s)]+/g) ?? []).map((call) => call.slice('call $'.length));
+    assert.equal(targets.filter((target) => target.startsWith(fib)), [`${fib}$fast`, fib]);
+    assert.ok(module.validate(), 'the module validates');
+  } finally {
+    module.dispose();
+  }
+});
+
+FastPaths('without unwinds, the program computes what the uninstrumented one does', async () => {
+  const plain = await run(await wat(PROGRAM), 12, new Set());
+  const fast = await run(await asyncified('binaryen.js'), 12, new Set());
+  assert.is(fast.result, plain.result);
+  assert.equal(fast.ticks, plain.ticks);
+});
+
+FastPaths('a module Asyncify did not instrument is left alone', async () => {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.parseText(`(module
+    (func $f (result i32) (i32.const 1))
+    (global $state (mut i32) (i32.const 0))
+    (func (export "asyncify_get_state") (result i32) (global.get $state)))`);
+  try {
+    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0 });
+  } finally {
+    module.dispose();
+  }
+});
+
+FastPaths.run();
+
+const Properties = suite('addFastPaths properties');
+
+Properties('unwound anywhere and rewound, fast paths compute what the plain program and plain Asyncify do', async () => {
+  const plainBytes = await wat(PROGRAM);
+  const asyncifyBytes = await asyncified(false);
+  const fastBytes = await asyncified('binaryen.js');
+  // Without a native wasm-opt the second variant is the first again.
+  const nativeBytes = await asyncified('wasm-opt');
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 14 }), fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 12 }), async (n, ordinals) => {
+      const plain = await run(plainBytes, n, new Set());
+      const unwindAt = new Set(ordinals.filter((ordinal) => ordinal < plain.ticks.length));
+      const reference = await run(asyncifyBytes, n, unwindAt);
+      assert.is(reference.result, plain.result);
+      for (const bytes of [fastBytes, nativeBytes]) {
+        const fast = await run(bytes, n, unwindAt);
+        assert.is(fast.unwinds, unwindAt.size);
+        assert.is(fast.result, plain.result);
+        assert.equal(fast.ticks, plain.ticks);
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+Properties.run();

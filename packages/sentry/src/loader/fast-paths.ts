@@ -1,0 +1,449 @@
+// Fast and slow versions of every asyncified function, so that Asyncify's rewind guards leave
+// the hot path. Runs on Asyncify's output.
+//
+// Asyncify makes a function resumable by guarding every straight-line segment with "if the
+// state is normal" and every call with "if normal, or if rewinding and this is the call to
+// resume", and by reading the state again after each call to unwind. Only the last check is
+// needed while no rewind is in progress, and a rewind only ever starts from the host, between
+// two runs of guest code (machine.ts: startRewind, then the entry point). So each asyncified
+// function F gets a clone `F$fast` in which every read of the state that cannot observe an
+// unwind is the constant "normal"; the optimizer then folds the rewind prologue, the segment
+// guards and the call-index dispatch away. The unwind path after each call is copied unchanged,
+// so the frames a fast function saves have exactly the slow function's layout (same call
+// indices, same locals at the same offsets) and the slow F rewinds them.
+//
+// Routing: table entries, `ref.func` and exports name `F$fast`, and so do direct calls in
+// fast clones; such a clone, which the host or a slow frame may enter while rewinding, first
+// forwards to the slow F when the state is "rewinding". Slow bodies call slow versions, so a
+// rewind goes down the saved frames with no extra frame per level, and every slow F first
+// forwards to `F$fast` when the state is not "rewinding": slow code only runs to rewind a saved
+// frame, and once the rewind ends (in the import that started the unwind) the calls that frame
+// makes reach fast code again. A rewound frame itself stays slow until it returns (a `main`
+// holding the hot loop).
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Binaryen, BinaryenModule } from './binaryen-api.js';
+import { expressionChildren } from './function-scan.js';
+import { INSTRUMENTED_ABI } from './instrumented-abi.js';
+import { type NativeWasmOpt, WASM_OPT_FEATURES } from './native-asyncify.js';
+
+type ExpressionRef = number;
+
+/** The expression accessors this transform uses beyond binaryen-api.ts (present in binaryen.js, not in its index.d.ts). */
+type Accessors = Binaryen & {
+  readonly Block: { getName(block: ExpressionRef): string | null; getNumChildren(block: ExpressionRef): number; getChildAt(block: ExpressionRef, index: number): ExpressionRef };
+  readonly Loop: { getName(loop: ExpressionRef): string | null };
+  readonly If: { getCondition(node: ExpressionRef): ExpressionRef; getIfTrue(node: ExpressionRef): ExpressionRef; getIfFalse(node: ExpressionRef): ExpressionRef };
+  readonly Break: { getName(node: ExpressionRef): string; getCondition(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef };
+  readonly Switch: {
+    getNumNames(node: ExpressionRef): number;
+    getNameAt(node: ExpressionRef, index: number): string;
+    getDefaultName(node: ExpressionRef): string;
+    getCondition(node: ExpressionRef): ExpressionRef;
+    getValue(node: ExpressionRef): ExpressionRef;
+  };
+  readonly Call: { setTarget(call: ExpressionRef, target: string): void };
+  readonly RefFunc: { setFunc(reference: ExpressionRef, name: string): void };
+  readonly GlobalGet: { getName(node: ExpressionRef): string; setName(node: ExpressionRef, name: string): void };
+  readonly Binary: { getOp(node: ExpressionRef): number; getLeft(node: ExpressionRef): ExpressionRef; getRight(node: ExpressionRef): ExpressionRef };
+  readonly Const: { getValueI32(node: ExpressionRef): number };
+};
+
+/** Asyncify's state values (Binaryen src/passes/Asyncify.cpp, `enum class State`). */
+const ASYNCIFY_STATE = { normal: 0, unwinding: 1, rewinding: 2 } as const;
+
+/** Suffix of the fast clone's name; `$` cannot occur in a C identifier, so no clash with the program's names. */
+const FAST_SUFFIX = '$fast';
+/** Immutable global holding ASYNCIFY_STATE.normal: fast clones read it where the state is known, and the optimizer folds it. */
+const NORMAL_STATE_GLOBAL = 'stasis$asyncify_state_normal';
+
+/**
+ * FAST_PATH_PASSES clean the clones up once their state reads are constants: fold the reads and
+ * the guards they decide, drop the dead code and blocks. The full -O1 pipeline gave the same
+ * size within 1% and took 37 s on SQLite in binaryen.js (these: 18 s; 4 s in native wasm-opt).
+ */
+export const FAST_PATH_PASSES = ['precompute', 'optimize-instructions', 'remove-unused-brs', 'vacuum', 'merge-blocks'] as const;
+
+/** FastPathStats report what addFastPaths did. */
+export interface FastPathStats {
+  /** Asyncified functions that got a fast clone. */
+  readonly fastFunctions: number;
+  /** Reads of the Asyncify state in the clones, and how many of them became the constant "normal". */
+  readonly stateReads: number;
+  readonly foldedStateReads: number;
+}
+
+/**
+ * addFastPaths gives every asyncified function of an Asyncify output a fast clone and routes
+ * every reference to it (see the file comment), then runs FAST_PATH_PASSES on the clones unless
+ * `optimize` is false (the caller then runs them). A module with no asyncified function is left
+ * unchanged.
+ */
+export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = true): FastPathStats {
+  const binaryen = api as Accessors;
+  const state = asyncifyStateGlobal(binaryen, module);
+  const helpers = asyncifyHelpers(binaryen, module);
+  const children = expressionChildren(binaryen);
+  const defined: string[] = [];
+  const imported = new Set<string>();
+  for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+    if (info.module) imported.add(info.name);
+    else if (!helpers.has(info.name)) defined.push(info.name);
+  }
+  const asyncified = defined.filter((name) => readsGlobal(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, state));
+  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0 };
+  const fastName = new Map(asyncified.map((name) => [name, uniqueName(module, `${name}${FAST_SUFFIX}`)]));
+  module.addGlobal(NORMAL_STATE_GLOBAL, binaryen.i32, false, module.i32.const(ASYNCIFY_STATE.normal));
+
+  // A call can leave the state "unwinding" only if its callee can: an import or an asyncified
+  // function (the clones still name the slow versions here; calls are redirected below).
+  const mayUnwind = (callee: string): boolean => imported.has(callee) || fastName.has(callee);
+  let stateReads = 0;
+  let folded = 0;
+  for (const name of asyncified) {
+    const info = binaryen.getFunctionInfo(module.getFunction(name));
+    const body = module.copyExpression(info.body);
+    const reads = new StateFlow(binaryen, children, state, mayUnwind).run(body);
+    stateReads += reads.all.size;
+    for (const read of reads.all) {
+      if (reads.mayObserveUnwind.has(read)) continue;
+      binaryen.GlobalGet.setName(read, NORMAL_STATE_GLOBAL);
+      folded++;
+    }
+    module.addFunction(fastName.get(name) as string, info.params, info.results, info.vars, body);
+  }
+
+  // Direct calls in fast clones (and in functions outside Asyncify, which are never on a rewind
+  // path) go to fast clones. Slow bodies keep calling slow versions, so a rewind goes from slow
+  // frame to slow frame with no extra frame per level: a deep recursion rewinds in the stack it
+  // needed before. A `ref.func` anywhere names the fast clone.
+  const slow = new Set(asyncified);
+  const referenced = new Set<string>();
+  for (const name of [...defined, ...fastName.values()]) {
+    redirect(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, fastName, !slow.has(name), referenced);
+  }
+  for (const name of routeTable(binaryen, module, fastName)) referenced.add(name);
+  for (const name of routeExports(binaryen, module, fastName)) referenced.add(name);
+  // A slow version entered while not rewinding (a call from a rewound slow frame) continues in
+  // the fast clone; a fast clone reachable through the table, an export or a reference, which
+  // the host or a slow frame may enter while rewinding, forwards to the slow version. A clone
+  // only called directly from fast code never sees a rewind and needs no check.
+  const isRewinding = (): number => module.i32.eq(module.global.get(state, binaryen.i32), module.i32.const(ASYNCIFY_STATE.rewinding));
+  for (const [name, fast] of fastName) {
+    forwardWhen(binaryen, module, name, fast, module.i32.eqz(isRewinding()));
+    if (referenced.has(name)) forwardWhen(binaryen, module, fast, name, isRewinding());
+  }
+  if (optimize) {
+    for (const fast of fastName.values()) module.runPassesOnFunction(fast, FAST_PATH_PASSES);
+  }
+  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded };
+}
+
+/** The Asyncify state global: the one `asyncify_get_state` returns. */
+function asyncifyStateGlobal(binaryen: Accessors, module: BinaryenModule): string {
+  const exported = module.getExport(INSTRUMENTED_ABI.getState);
+  if (!exported) throw new FastPathError(`the module has no ${INSTRUMENTED_ABI.getState} export`);
+  const body = binaryen.getFunctionInfo(module.getFunction(binaryen.getExportInfo(exported).value)).body;
+  const children = expressionChildren(binaryen);
+  const stack = [body];
+  while (stack.length > 0) {
+    const expression = stack.pop() as ExpressionRef;
+    if (binaryen.getExpressionId(expression) === binaryen.GlobalGetId) return binaryen.GlobalGet.getName(expression);
+    stack.push(...(children(expression) ?? []));
+  }
+  throw new FastPathError(`${INSTRUMENTED_ABI.getState} reads no global`);
+}
+
+/** The functions behind Asyncify's exports: the host calls them, the guest never does. */
+function asyncifyHelpers(binaryen: Accessors, module: BinaryenModule): Set<string> {
+  const helpers = new Set<string>();
+  for (const name of [INSTRUMENTED_ABI.startUnwind, INSTRUMENTED_ABI.stopUnwind, INSTRUMENTED_ABI.startRewind, INSTRUMENTED_ABI.stopRewind, INSTRUMENTED_ABI.getState]) {
+    const exported = module.getExport(name);
+    if (exported) helpers.add(binaryen.getExportInfo(exported).value);
+  }
+  return helpers;
+}
+
+type Children = (expression: ExpressionRef) => ExpressionRef[] | undefined;
+
+function readsGlobal(binaryen: Accessors, children: Children, body: ExpressionRef, global: string): boolean {
+  const stack = [body];
+  while (stack.length > 0) {
+    const expression = stack.pop() as ExpressionRef;
+    if (binaryen.getExpressionId(expression) === binaryen.GlobalGetId && binaryen.GlobalGet.getName(expression) === global) return true;
+    const list = children(expression);
+    if (!list) throw new FastPathError(`unknown Binaryen expression id ${binaryen.getExpressionId(expression)}`);
+    stack.push(...list);
+  }
+  return false;
+}
+
+function uniqueName(module: BinaryenModule, wanted: string): string {
+  let name = wanted;
+  for (let suffix = 2; module.getFunction(name); suffix++) name = `${wanted}${suffix}`;
+  return name;
+}
+
+/**
+ * Flow is what is known of the state at a program point: `true` if it may be "unwinding" (a
+ * call that can unwind ran and no unwind check has been passed since), `false` if it is
+ * "normal", undefined if the point is unreachable.
+ */
+type Flow = boolean | undefined;
+
+function joinFlow(a: Flow, b: Flow): Flow {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a || b;
+}
+
+/**
+ * StateFlow finds, in a fast clone, the reads of the Asyncify state that may run while it is
+ * "unwinding". In a fast clone the state is "normal" on entry (rewinds go to the slow version)
+ * and only a call can change it; a read after a call is safe again once an unwind check
+ * (`br_if` or `if` on `state == unwinding`) has been passed without branching. Walked in
+ * evaluation order, loops to a fixed point, every branch joined into its target.
+ */
+class StateFlow {
+  readonly all = new Set<ExpressionRef>();
+  readonly mayObserveUnwind = new Set<ExpressionRef>();
+  private readonly labels = new Map<string, Flow>();
+  private readonly binaryen: Accessors;
+  private readonly children: Children;
+  private readonly state: string;
+  private readonly mayUnwind: (callee: string) => boolean;
+
+  constructor(binaryen: Accessors, children: Children, state: string, mayUnwind: (callee: string) => boolean) {
+    this.binaryen = binaryen;
+    this.children = children;
+    this.state = state;
+    this.mayUnwind = mayUnwind;
+  }
+
+  run(body: ExpressionRef): this {
+    this.visit(body, false);
+    return this;
+  }
+
+  private visit(expression: ExpressionRef, flow: Flow): Flow {
+    const b = this.binaryen;
+    const id = b.getExpressionId(expression);
+    switch (id) {
+      case b.BlockId: {
+        const name = b.Block.getName(expression);
+        const outer = name ? this.labels.get(name) : undefined;
+        if (name) this.labels.set(name, undefined);
+        let current = flow;
+        for (let index = 0, count = b.Block.getNumChildren(expression); index < count; index++) current = this.visit(b.Block.getChildAt(expression, index), current);
+        if (!name) return current;
+        current = joinFlow(current, this.labels.get(name));
+        this.labels.set(name, outer);
+        return current;
+      }
+      case b.LoopId: {
+        const name = b.Loop.getName(expression);
+        const outer = name ? this.labels.get(name) : undefined;
+        let entry = flow;
+        let exit: Flow;
+        for (;;) {
+          if (name) this.labels.set(name, undefined);
+          exit = this.visit(b.Loop.getBody(expression), entry);
+          const next = joinFlow(entry, name ? this.labels.get(name) : undefined);
+          if (next === entry) break;
+          entry = next;
+        }
+        if (name) this.labels.set(name, outer);
+        return exit;
+      }
+      case b.IfId: {
+        const condition = b.If.getCondition(expression);
+        const afterCondition = this.visit(condition, flow);
+        const whenFalse = afterCondition !== undefined && this.isUnwindCheck(condition) ? false : afterCondition;
+        const ifFalse = b.If.getIfFalse(expression);
+        return joinFlow(this.visit(b.If.getIfTrue(expression), afterCondition), ifFalse ? this.visit(ifFalse, whenFalse) : whenFalse);
+      }
+      case b.BreakId: {
+        const value = b.Break.getValue(expression);
+        const condition = b.Break.getCondition(expression);
+        let current = value ? this.visit(value, flow) : flow;
+        if (condition) current = this.visit(condition, current);
+        this.branch(b.Break.getName(expression), current);
+        if (!condition) return undefined;
+        return current !== undefined && this.isUnwindCheck(condition) ? false : current;
+      }
+      case b.SwitchId: {
+        const value = b.Switch.getValue(expression);
+        let current = value ? this.visit(value, flow) : flow;
+        current = this.visit(b.Switch.getCondition(expression), current);
+        for (let index = 0, count = b.Switch.getNumNames(expression); index < count; index++) this.branch(b.Switch.getNameAt(expression, index), current);
+        this.branch(b.Switch.getDefaultName(expression), current);
+        return undefined;
+      }
+      case b.CallId: {
+        const current = this.visitAll(this.children(expression) ?? [], flow);
+        return current !== undefined && this.mayUnwind(b.Call.getTarget(expression)) ? true : current;
+      }
+      case b.CallIndirectId: {
+        // Operands first, then the table index (children() lists the target first).
+        const list = this.children(expression) ?? [];
+        const current = this.visitAll([...list.slice(1), ...list.slice(0, 1)], flow);
+        return current === undefined ? undefined : true;
+      }
+      case b.ReturnId:
+      case b.UnreachableId:
+        this.visitAll(this.children(expression) ?? [], flow);
+        return undefined;
+      case b.GlobalGetId:
+        if (b.GlobalGet.getName(expression) === this.state) {
+          this.all.add(expression);
+          if (flow === true) this.mayObserveUnwind.add(expression);
+        }
+        return flow;
+      default: {
+        const list = this.children(expression);
+        if (!list) throw new FastPathError(`unknown Binaryen expression id ${id}`);
+        return this.visitAll(list, flow);
+      }
+    }
+  }
+
+  private visitAll(list: readonly ExpressionRef[], flow: Flow): Flow {
+    let current = flow;
+    for (const child of list) current = this.visit(child, current);
+    return current;
+  }
+
+  private branch(label: string, flow: Flow): void {
+    this.labels.set(label, joinFlow(this.labels.get(label), flow));
+  }
+
+  /** `state == unwinding`, as Asyncify writes it after every call that can unwind. */
+  private isUnwindCheck(condition: ExpressionRef): boolean {
+    const b = this.binaryen;
+    if (b.getExpressionId(condition) !== b.BinaryId || b.Binary.getOp(condition) !== b.EqInt32) return false;
+    const left = b.Binary.getLeft(condition);
+    const right = b.Binary.getRight(condition);
+    const isState = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.GlobalGetId && b.GlobalGet.getName(operand) === this.state;
+    const isUnwinding = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === ASYNCIFY_STATE.unwinding;
+    return (isState(left) && isUnwinding(right)) || (isUnwinding(left) && isState(right));
+  }
+}
+
+/** forwardWhen makes `from` begin with `if (condition) return to(its parameters)`. */
+function forwardWhen(binaryen: Accessors, module: BinaryenModule, from: string, to: string, condition: ExpressionRef): void {
+  const handle = module.getFunction(from);
+  const info = binaryen.getFunctionInfo(handle);
+  const params = binaryen.expandType(info.params).map((type, index) => module.local.get(index, type));
+  const call = module.call(to, params, info.results);
+  const forward = info.results === binaryen.none ? module.block(null, [call, module.return()]) : module.return(call);
+  binaryen.Function.setBody(handle, module.block(null, [module.if(condition, forward), info.body], info.results));
+}
+
+/**
+ * redirect points `ref.func` of asyncified functions at their fast clones (recording them in
+ * `referenced`), and direct calls too when `calls`.
+ */
+function redirect(binaryen: Accessors, children: Children, body: ExpressionRef, fastName: ReadonlyMap<string, string>, calls: boolean, referenced: Set<string>): void {
+  const stack = [body];
+  while (stack.length > 0) {
+    const expression = stack.pop() as ExpressionRef;
+    const id = binaryen.getExpressionId(expression);
+    if (id === binaryen.CallId && calls) {
+      const fast = fastName.get(binaryen.Call.getTarget(expression));
+      if (fast) binaryen.Call.setTarget(expression, fast);
+    } else if (id === binaryen.RefFuncId) {
+      const name = binaryen.RefFunc.getFunc(expression);
+      const fast = fastName.get(name);
+      if (fast) {
+        binaryen.RefFunc.setFunc(expression, fast);
+        referenced.add(name);
+      }
+    }
+    stack.push(...(children(expression) ?? []));
+  }
+}
+
+/**
+ * routeTable makes table entries name the fast clones and returns the functions routed.
+ * Segments are rebuilt in their original order (their indices matter to table.init).
+ */
+function routeTable(binaryen: Accessors, module: BinaryenModule, fastName: ReadonlyMap<string, string>): string[] {
+  const segments = [];
+  for (let index = 0, count = module.getNumElementSegments(); index < count; index++) segments.push(binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(index)));
+  const routed = segments.flatMap((segment) => segment.data.filter((name) => fastName.has(name)));
+  // Only active segments are rebuilt; a passive one keeps naming the slow versions, which are
+  // correct in every state (they forward to the fast clones), one call slower.
+  if (routed.length === 0 || segments.some((segment) => !segment.table)) return [];
+  const rebuilt = segments.map((segment) => ({ ...segment, offset: module.copyExpression(segment.offset), data: segment.data.map((name) => fastName.get(name) ?? name) }));
+  for (const segment of segments) module.removeElementSegment(segment.name);
+  for (const segment of rebuilt) module.addActiveElementSegment(segment.table, segment.name, segment.data, segment.offset);
+  return routed;
+}
+
+/** routeExports makes function exports name the fast clones and returns the functions routed. */
+function routeExports(binaryen: Accessors, module: BinaryenModule, fastName: ReadonlyMap<string, string>): string[] {
+  const moves: { external: string; name: string; fast: string }[] = [];
+  for (let index = 0, count = module.getNumExports(); index < count; index++) {
+    const info = binaryen.getExportInfo(module.getExportByIndex(index));
+    const fast = info.kind === binaryen.ExternalFunction ? fastName.get(info.value) : undefined;
+    if (fast) moves.push({ external: info.name, name: info.value, fast });
+  }
+  for (const { external, fast } of moves) {
+    module.removeExport(external);
+    module.addFunctionExport(fast, external);
+  }
+  return moves.map((move) => move.name);
+}
+
+/** FastPathError: Asyncify's output does not have the shape the transform relies on. */
+export class FastPathError extends Error {
+  override name = 'FastPathError';
+}
+
+/**
+ * addFastPathsToBinary is addFastPaths on the bytes of an Asyncify output, read and written
+ * with binaryen.js under `features`. With a native wasm-opt, FAST_PATH_PASSES run there over
+ * the whole module (the slow versions are already optimized and barely change), several times
+ * faster than binaryen.js on the clones alone; if it fails, binaryen.js runs them.
+ */
+export async function addFastPathsToBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, native?: NativeWasmOpt): Promise<{ bytes: Uint8Array; stats: FastPathStats }> {
+  if (native) {
+    const routed = transformBinary(binaryen, bytes, features, false);
+    try {
+      return { bytes: await runWasmOptPasses(native, routed.bytes, FAST_PATH_PASSES), stats: routed.stats };
+    } catch {
+      // As for Asyncify: a native tool that fails is not the program's fault.
+    }
+  }
+  return transformBinary(binaryen, bytes, features, true);
+}
+
+function transformBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, optimize: boolean): { bytes: Uint8Array; stats: FastPathStats } {
+  const module = binaryen.readBinary(bytes, features);
+  try {
+    const stats = addFastPaths(binaryen, module, optimize);
+    binaryen.setDebugInfo(true);
+    return { bytes: module.emitBinary(), stats };
+  } finally {
+    module.dispose();
+  }
+}
+
+const run = promisify(execFile);
+
+async function runWasmOptPasses(tool: NativeWasmOpt, input: Uint8Array, passes: readonly string[]): Promise<Uint8Array> {
+  const directory = await mkdtemp(join(tmpdir(), 'stasis-fast-paths-'));
+  try {
+    const inputPath = join(directory, 'input.wasm');
+    const outputPath = join(directory, 'output.wasm');
+    await writeFile(inputPath, input);
+    await run(tool.path, [inputPath, ...WASM_OPT_FEATURES, ...passes.map((pass) => `--${pass}`), '--debuginfo', '-o', outputPath], { maxBuffer: 16 * 1024 * 1024 });
+    return new Uint8Array(await readFile(outputPath));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
