@@ -10,8 +10,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab, isAlive, tickCount, waitUntil } from './harness.js';
 
-const TICKS = 40;
-const SHIM_TICKS = 300;
+/** LONG_TICKS: the ticker must still be running after several CLI commands on a loaded machine (at 40 ticks, 0.8 s, it could finish first). */
+const LONG_TICKS = 300;
 const tickerOutput = (count: number) => `${Array.from({ length: count }, (_, index) => `tick ${index + 1}\n`).join('')}ticker done\n`;
 
 const Checkpoint = suite('checkpoint');
@@ -82,7 +82,7 @@ Checkpoint('checkpoint mid-computation: the restored program prints what an unin
 Checkpoint("the shim's sequence: pause, checkpoint --leave-running, resume; then a one-step restore", async () => {
   // Long enough that the restored copy is still running when `state` is asked, even on a
   // loaded machine (at 40 ticks it could finish first and report pid 0).
-  lab.config(['/ticker.wasm', String(SHIM_TICKS), '20']);
+  lab.config(['/ticker.wasm', String(LONG_TICKS), '20']);
   const image = join(lab.directory, 'image');
   const original = lab.runDetached(['run', '--detach', 'c1'], 'original');
   assert.is(original.code, 0, original.stderr);
@@ -102,8 +102,8 @@ Checkpoint("the shim's sequence: pause, checkpoint --leave-running, resume; then
   assert.is(lab.state('c2').pid, pid);
   await waitUntil(() => !isAlive(pid), 'the restored container to finish');
   await lab.waitForStatus('c1', 'stopped');
-  assert.is(original.output.stdout(), tickerOutput(SHIM_TICKS), 'the original ran on to the end');
-  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(SHIM_TICKS), 'the copy continued from the checkpoint');
+  assert.is(original.output.stdout(), tickerOutput(LONG_TICKS), 'the original ran on to the end');
+  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(LONG_TICKS), 'the copy continued from the checkpoint');
 });
 
 Checkpoint('after a stopping checkpoint the shim sees "does not exist"', async () => {
@@ -139,7 +139,8 @@ Checkpoint('inspect shows what an image holds', async () => {
 });
 
 Checkpoint('incremental, compressed and keyed images restore and continue', async () => {
-  lab.config(['/ticker.wasm', String(TICKS), '20']);
+  // The ticker must still be running at `pause`, after two CLI commands.
+  lab.config(['/ticker.wasm', String(LONG_TICKS), '20']);
   const key = join(lab.directory, 'image.key');
   writeFileSync(key, 'a key of at least sixteen bytes');
   const parent = join(lab.directory, 'images', 'parent');
@@ -164,11 +165,11 @@ Checkpoint('incremental, compressed and keyed images restore and continue', asyn
 
   const restored = lab.runDetached(['restore', '--image-path', child, '--image-key-file', key, '--bundle', lab.bundle, 'c3'], 'restored');
   assert.is(restored.code, 0, restored.stderr);
-  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(TICKS));
+  assert.is(atCheckpoint + restored.output.stdout(), tickerOutput(LONG_TICKS));
 });
 
 Checkpoint('restore on a terminal shows its progress, in both forms, as checkpoint does', async () => {
-  lab.config(['/ticker.wasm', String(TICKS), '20']);
+  lab.config(['/ticker.wasm', String(LONG_TICKS), '20']);
   const image = join(lab.directory, 'image');
   const original = lab.runDetached(['run', '--detach', 'c1'], 'original');
   assert.is(original.code, 0, original.stderr);
