@@ -5,9 +5,10 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Compression, COMPRESSIONS, isCompressionAvailable } from '../compression.js';
-import { InvalidArgumentError, LimitExceededError, ParentMismatchError } from '../errors.js';
+import { ChecksumMismatchError, InvalidArgumentError, LimitExceededError, ParentMismatchError, StatefileError } from '../errors.js';
 import { ImageReader } from '../reader.js';
 import { idleCoresBeside, sharedSha256Pool } from '../sha256-pool.js';
+import { type ByteSource, BytesSource } from '../source.js';
 import { instanceOf, rejects } from '../testing/assertions.js';
 import { readImageFile, TEST_METADATA, withTemporaryDirectory, writeImageBytes } from '../testing/images.js';
 import { createWasmMemory } from '../testing/wasm-memory.js';
@@ -177,6 +178,88 @@ MemorySection('a large memory hashed on the hash workers makes the same image, w
     await reader.verify();
     await reader.close();
   });
+});
+
+/**
+ * A source whose reads land after a random delay, out of order, and which counts the reads still
+ * running; `failAt` makes the read covering that file offset fail.
+ */
+function slowSource(image: Uint8Array, seed: number, failAt?: number): ByteSource & { readonly running: () => number } {
+  const inner = new BytesSource(image);
+  let state = seed | 1;
+  let running = 0;
+  const later = async <Result>(work: () => Promise<Result>): Promise<Result> => {
+    running++;
+    try {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      await new Promise((resolve) => setTimeout(resolve, (state >>> 0) % 4));
+      return await work();
+    } finally {
+      running--;
+    }
+  };
+  const covers = (position: number, length: number) => failAt !== undefined && position <= failAt && failAt < position + length;
+  return {
+    path: inner.path,
+    size: inner.size,
+    running: () => running,
+    readInto: (position, target) =>
+      later(async () => {
+        if (covers(position, target.byteLength)) throw new Error('injected read failure');
+        await inner.readInto(position, target);
+      }),
+    readIntoMany: (position, targets) =>
+      later(async () => {
+        const length = targets.reduce((sum, target) => sum + target.byteLength, 0);
+        if (covers(position, length)) throw new Error('injected read failure');
+        let at = position;
+        for (const target of targets) {
+          await inner.readInto(at, target);
+          at += target.byteLength;
+        }
+      }),
+    close: () => inner.close(),
+  };
+}
+
+MemorySection('reads running ahead of the checks land out of order, and a failure settles only once no read is left running into the target', async () => {
+  // 48 MiB with every other 64 KiB page stored: far more than the reads may run ahead of the checks.
+  const pages = 768;
+  const memory = new Uint8Array(pages * PAGE_SIZE);
+  for (let page = 0; page < pages; page += 2) randomBytes(PAGE_SIZE).copy(memory, page * PAGE_SIZE);
+  for (const compression of ['none', 'deflate'] as const) {
+    const image = await writeImageBytes((writer) => writer.addMemory('memory', memory, { compression }).then(() => {}));
+    const extents = await (await ImageReader.fromBytes(image)).readExtents('memory');
+    const halfway = extents[extents.length >> 1]!;
+
+    const source = slowSource(image, 7);
+    const reader = await ImageReader.fromSource(source);
+    const target = new Uint8Array(memory.byteLength);
+    let reported = 0;
+    await reader.readMemoryInto('memory', target, { targetZeroed: true, onProgress: ({ bytes }) => (reported = bytes) });
+    assert.ok(Buffer.from(target).equals(Buffer.from(memory)), `${compression}: restored memory differs`);
+    assert.is(reported, (pages / 2) * PAGE_SIZE, `${compression}: bytes reported restored`);
+
+    // A flipped byte in an extent halfway: the typed error, after every read has ended.
+    const flipped = image.slice();
+    flipped[halfway.storedOffset + (halfway.storedLength >> 1)]! ^= 0x10;
+    const damaged = slowSource(flipped, 11);
+    const damagedReader = await ImageReader.fromSource(damaged);
+    await rejects(damagedReader.readMemoryInto('memory', new Uint8Array(memory.byteLength), { targetZeroed: true }), instanceOf(ChecksumMismatchError), `${compression}, flipped byte`);
+    assert.is(damaged.running(), 0, `${compression}: reads still running after the checksum failure`);
+
+    // A read that fails: its error, after every other read has ended.
+    const failing = slowSource(image, 13, halfway.storedOffset);
+    const failingReader = await ImageReader.fromSource(failing);
+    await rejects(
+      failingReader.readMemoryInto('memory', new Uint8Array(memory.byteLength), { targetZeroed: true }),
+      (error) => error instanceof Error && !(error instanceof StatefileError) && error.message === 'injected read failure',
+      `${compression}, failing read`,
+    );
+    assert.is(failing.running(), 0, `${compression}: reads still running after the read failure`);
+  }
 });
 
 MemorySection.run();

@@ -2,10 +2,13 @@
 // stores them), then read in groups: extents that follow each other in one file are read with one
 // readv, the uncompressed ones straight into the target's pages, the compressed ones into scratch
 // buffers, which are checked (CRC-32), decompressed and checked again (SHA-256) before they are
-// copied into the target. A few groups are in flight while the landed ones are hashed, on the hash
-// workers and on this thread. The SHA-256 of each extent chains to the authenticated index, so no
-// unchecked byte is ever reported as restored; on failure the target's content is unspecified:
-// discard it.
+// copied into the target. Reading and checking are two stages of a pipeline: the reads (the
+// kernel's copying and the first touch of the target's pages, on the thread pool) run ahead of the
+// hashing (on this thread, and on hash workers where cores are left) by a byte budget, and are
+// topped up as soon as a group lands, so that neither stage waits for the other. The SHA-256 of
+// each extent chains to the authenticated index, and the restore settles only once every extent
+// is checked, so no unchecked byte is ever reported as restored; on failure no read is left
+// running into the target, whose content is then unspecified: discard it.
 
 import { crc32, crcHex, equalBytes, toHex } from '../checksum.js';
 import { decompress } from '../compression.js';
@@ -42,10 +45,15 @@ export interface ReadMemoryOptions {
   readonly onProgress?: (progress: { readonly bytes: number; readonly total: number }) => void;
 }
 
-// Content bytes in flight at once (two groups), and the most content and extents read with one readv.
+// Content bytes in flight at once for inFlight (two groups), and the most content and extents read
+// with one readv.
 const READ_BUDGET_BYTES = 8 << 20;
-const GROUP_BYTES = 4 << 20;
+const GROUP_BYTES = 2 << 20;
 const GROUP_EXTENTS = 256;
+// How far a memory restore's reads may run ahead of its checking: read or being read, not yet
+// checked. Enough that the thread pool never runs dry while this thread hashes a group (see
+// docs/decisions/2026-11-28-statefile-throughput.md, session 2b).
+const READ_AHEAD_BYTES = 16 << 20;
 
 // Restoring keeps this thread busy and, for a fresh target, about one more core with the kernel's
 // page faults and copying on the thread pool (as much CPU as the hashing): hash workers may use
@@ -136,13 +144,23 @@ function groupPlacements(placements: readonly Placement[]): Placement[][] {
 }
 
 // Reads a group with one readv: uncompressed extents straight into the target, compressed ones
-// into scratch buffers, which are checked and decompressed into the target afterwards.
-async function loadGroup(group: readonly Placement[], destination: (placement: Placement) => Uint8Array): Promise<void> {
+// into scratch buffers (returned, by index; undefined for the uncompressed ones).
+async function readGroup(group: readonly Placement[], destination: (placement: Placement) => Uint8Array): Promise<(Uint8Array | undefined)[]> {
   const first = group[0]!.resolved;
-  const buffers = group.map((placement) => (placement.resolved.extent.compression === 'none' ? destination(placement) : new Uint8Array(placement.resolved.extent.storedLength)));
-  await readIntoMany(first.source, first.extent.storedOffset, buffers);
-  const uncompressed = group.filter((placement) => placement.resolved.extent.compression === 'none');
-  // Hashed from the target itself (re-derived: the read awaited), so what is checked is what landed.
+  const scratch = group.map((placement) => (placement.resolved.extent.compression === 'none' ? undefined : new Uint8Array(placement.resolved.extent.storedLength)));
+  await readIntoMany(
+    first.source,
+    first.extent.storedOffset,
+    group.map((placement, index) => scratch[index] ?? destination(placement)),
+  );
+  return scratch;
+}
+
+// Checks a group that has landed: the uncompressed extents hashed from the target itself
+// (re-derived, since the read awaited), so that what is checked is what landed; the compressed
+// ones checked, decompressed, checked again and copied into the target.
+async function checkGroup(group: readonly Placement[], scratch: readonly (Uint8Array | undefined)[], destination: (placement: Placement) => Uint8Array): Promise<void> {
+  const uncompressed = group.filter((_, index) => scratch[index] === undefined);
   const hashed = sharedSha256Pool()
     .digestAll(uncompressed.map(destination), HASHING)
     .then((digests) => {
@@ -151,10 +169,10 @@ async function loadGroup(group: readonly Placement[], destination: (placement: P
   const settled = await Promise.allSettled([
     hashed,
     ...group.map(async (placement, index) => {
+      const stored = scratch[index];
+      if (stored === undefined) return;
       const { resolved } = placement;
       const { extent, source } = resolved;
-      if (extent.compression === 'none') return;
-      const stored = buffers[index]!;
       const location = extentLocation(resolved.section, extent);
       const checksum = crc32(stored);
       if (checksum !== extent.crc32) throw new ChecksumMismatchError(source.path, location, 'crc32', crcHex(extent.crc32), crcHex(checksum));
@@ -164,6 +182,68 @@ async function loadGroup(group: readonly Placement[], destination: (placement: P
     }),
   ]);
   for (const result of settled) if (result.status === 'rejected') throw result.reason;
+}
+
+/**
+ * readAhead reads `groups` in order, at most READ_AHEAD_BYTES of them between the start of their
+ * read and the end of their check, and checks each as soon as it has landed, topping up the reads
+ * first so that the thread pool reads on while this thread checks. It settles when the last check
+ * has, or, on the first failure, once no read or check is running any more (nothing is left
+ * writing into the target), with that failure.
+ */
+async function readAhead(
+  groups: readonly (readonly Placement[])[],
+  destination: (placement: Placement) => Uint8Array,
+  checked: (group: readonly Placement[]) => void,
+): Promise<void> {
+  const bytesOf = (group: readonly Placement[]) => group.reduce((sum, placement) => sum + placement.length, 0);
+  const reads: Promise<(Uint8Array | undefined)[]>[] = [];
+  const checks: Promise<void>[] = [];
+  let aheadBytes = 0;
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+  };
+  const topUp = (): void => {
+    while (failure === undefined && reads.length < groups.length) {
+      const group = groups[reads.length]!;
+      const bytes = Math.min(bytesOf(group), READ_AHEAD_BYTES);
+      // The first group in flight goes whatever its size, so that a large one cannot stall the pipeline.
+      if (aheadBytes > 0 && aheadBytes + bytes > READ_AHEAD_BYTES) return;
+      aheadBytes += bytes;
+      const read = readGroup(group, destination);
+      read.catch(fail);
+      reads.push(read);
+    }
+  };
+  topUp();
+  let oldestCheck = 0;
+  for (const [index, group] of groups.entries()) {
+    // This group's read waits for budget that only checks still running hold: wait for them (a
+    // check never rejects, its failure is recorded).
+    while (failure === undefined && index >= reads.length && oldestCheck < checks.length) await checks[oldestCheck++];
+    if (failure !== undefined || index >= reads.length) break;
+    let scratch: (Uint8Array | undefined)[];
+    try {
+      scratch = await reads[index]!;
+    } catch (error) {
+      fail(error);
+      break;
+    }
+    if (failure !== undefined) break;
+    topUp();
+    const check = checkGroup(group, scratch, destination).then(
+      () => {
+        aheadBytes -= Math.min(bytesOf(group), READ_AHEAD_BYTES);
+        checked(group);
+        topUp();
+      },
+      (error: unknown) => fail(error),
+    );
+    checks.push(check);
+  }
+  await Promise.allSettled([...reads, ...checks]);
+  if (failure !== undefined) throw failure.error;
 }
 
 /** readMemoryPlan restores a memory section into `target`, which must be at least the section's byte length. */
@@ -203,9 +283,7 @@ export async function readMemoryPlan(plan: ReadMemoryPlan, target: MemorySource,
   let done = 0;
   // Re-derived at each use: a WebAssembly.Memory's buffer is replaced when it grows.
   const destination = (placement: Placement) => memoryView(target, 'target').subarray(placement.start, placement.start + placement.length);
-  const groupBytes = (group: readonly Placement[]) => group.reduce((sum, placement) => sum + placement.length, 0);
-  await inFlight(groupPlacements(placements), groupBytes, async (group) => {
-    await loadGroup(group, destination);
+  await readAhead(groupPlacements(placements), destination, (group) => {
     for (const placement of group) done += placement.length;
     options.onProgress?.({ bytes: done, total });
   });
