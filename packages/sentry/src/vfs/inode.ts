@@ -29,6 +29,12 @@ export interface Inode {
   readonly ino: bigint;
   readonly filetype: Filetype;
   stat(): FileStat;
+  /**
+   * statAfterLookup is stat answered from the lookup that made this inode object, for a file
+   * system whose lookup already read the attributes (a host lstat); the VFS calls it only in
+   * the same operation, right after that lookup. Undefined when there is nothing kept.
+   */
+  statAfterLookup?(): FileStat | undefined;
   /** Sets atim and/or mtim (null leaves one unchanged). */
   setTimes(atim: bigint | null, mtim: bigint | null): void;
   /** Truncates or extends a regular file; EINVAL for other types, EISDIR for a directory. */

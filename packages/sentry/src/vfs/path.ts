@@ -32,6 +32,11 @@ export interface Resolved {
   readonly location: Location;
   /** The directory the walk reached the file through (the start itself for `.`). */
   readonly parent: DirectoryLocation;
+  /**
+   * The file's inode object was made by a lookup of this walk (it is not the start, nor a
+   * mount's root), so Inode.statAfterLookup may answer for it: nothing ran in between.
+   */
+  readonly lookedUp: boolean;
 }
 
 /** ResolvedParent is the directory that holds (or would hold) the last component, and its name. */
@@ -50,6 +55,8 @@ interface Walk {
   pending: string[];
   trailingSlash: boolean;
   hops: number;
+  /** The inode the last lookup of this walk returned. */
+  lastLookedUp: Inode | undefined;
 }
 
 /** splitPath validates a guest path and splits it into components (empty ones dropped). */
@@ -74,6 +81,7 @@ function beginWalk(namespace: Namespace, start: DirectoryLocation, path: string)
     pending: components,
     trailingSlash,
     hops: 0,
+    lastLookedUp: undefined,
   };
 }
 
@@ -130,7 +138,7 @@ export function resolvePath(
     if (component === undefined) {
       const here = top(walk);
       const parent = walk.stack.length > 1 ? walk.stack[walk.stack.length - 2]! : here;
-      return { location: here, parent };
+      return { location: here, parent, lookedUp: here.inode === walk.lastLookedUp };
     }
     if (component === '.') continue;
     if (component === '..') {
@@ -140,6 +148,7 @@ export function resolvePath(
     const isLast = walk.pending.length === 0;
     const parent = top(walk);
     const child = lookupChild(parent, component);
+    walk.lastLookedUp = child;
     if (child.filetype === Filetype.SYMBOLIC_LINK && (!isLast || options.followFinal || walk.trailingSlash)) {
       expandSymlink(walk, child, isLast);
       continue;
@@ -149,10 +158,15 @@ export function resolvePath(
       continue;
     }
     if (!isLast || walk.trailingSlash) throw sysError.notdir(component);
-    const here = { mount: parent.mount, inode: child };
-    const bound = namespace.mounts.fileMountedAt(here);
-    return { location: bound === undefined ? here : { mount: bound, inode: bound.root }, parent };
+    const location = fileLocation(namespace.mounts, { mount: parent.mount, inode: child });
+    return { location, parent, lookedUp: location.inode === child };
   }
+}
+
+/** fileLocation is where a walk that found the non-directory `here` ends: the single-file bind mount over it, if any. */
+export function fileLocation(mounts: MountTable, here: Location): Location {
+  const bound = mounts.fileMountedAt(here);
+  return bound === undefined ? here : { mount: bound, inode: bound.root };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { FileDescription, FileStat } from './file-description.js';
 import { type DirectoryInode, type Inode, inodeKey, isDirectoryInode, type OpenIntent } from './inode.js';
 import type { DirectoryLocation, Location } from './location.js';
 import { Mount, MountTable } from './mount.js';
-import { type Namespace, type ResolvedParent, resolveParent, resolvePath, splitPath } from './path.js';
+import { fileLocation, type Namespace, type ResolvedParent, resolveParent, resolvePath, splitPath } from './path.js';
 
 /** OpenRequest is what path_open asks of the VFS, already decoded from WASI flags. */
 export interface OpenRequest extends OpenIntent {
@@ -102,6 +102,11 @@ export class Vfs implements Namespace {
         return inode.open({ ...request, truncate: false });
       }
       if (request.exclusive) throw sysError.exist(path);
+      // The name was just looked up: a file that is neither a symlink nor a directory is what
+      // resolving the path again would find, so the second walk (and its host lstat) is skipped.
+      if (existing.filetype !== Filetype.SYMBOLIC_LINK && !isDirectoryInode(existing)) {
+        return this.#openFile(fileLocation(this.mounts, { mount: target.parent.mount, inode: existing }), path, request);
+      }
     }
     const { location, parent } = resolvePath(this, start, path, { followFinal: request.followFinal });
     const inode = location.inode;
@@ -109,6 +114,12 @@ export class Vfs implements Namespace {
       if (request.write || request.truncate) throw sysError.isdir(path);
       return this.openDirectory({ mount: location.mount, inode }, parent, request.flags);
     }
+    return this.#openFile(location, path, request);
+  }
+
+  /** Opens a non-directory that `path` resolved to. */
+  #openFile(location: Location, path: string, request: OpenRequest): FileDescription {
+    const inode = location.inode;
     if (request.directory) throw sysError.notdir(path);
     if (inode.filetype === Filetype.SYMBOLIC_LINK) throw sysError.loop(`${path} is a symlink`);
     // Device nodes stay writable on a read-only mount, as in Linux; only file data is refused.
@@ -118,7 +129,8 @@ export class Vfs implements Namespace {
 
   /** stat implements path_filestat_get. */
   stat(start: DirectoryLocation, path: string, followFinal: boolean): FileStat {
-    return this.resolve(start, path, followFinal).inode.stat();
+    const { location, lookedUp } = resolvePath(this, start, path, { followFinal });
+    return (lookedUp ? location.inode.statAfterLookup?.() : undefined) ?? location.inode.stat();
   }
 
   /** setTimes implements path_filestat_set_times. */

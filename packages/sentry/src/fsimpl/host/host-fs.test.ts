@@ -78,4 +78,45 @@ HostFs('an mtime set to the nanosecond survives the host moving the atime', () =
   }
 });
 
+HostFs('a path stat answers from its own lookup only: later host changes show through paths and held directories', () => {
+  const { vfs, host, mnt, dispose } = setup();
+  try {
+    fs.mkdirSync(path.join(host, 'sub'));
+    fs.writeFileSync(path.join(host, 'sub', 'file'), 'data');
+    const held = vfs.open(mnt, 'sub', { read: true, write: false, truncate: false, flags: 0, followFinal: true, create: false, exclusive: false, directory: true });
+    const sub = held.location as DirectoryLocation;
+    assert.is(vfs.stat(sub, 'file', false).size, 4n, 'size through the held directory');
+    fs.writeFileSync(path.join(host, 'sub', 'file'), 'longer data');
+    assert.is(vfs.stat(mnt, 'sub/file', false).size, 11n, 'a second path stat sees the host write');
+    assert.is(vfs.stat(sub, 'file', false).size, 11n, 'so does a stat through the held directory');
+    fs.utimesSync(path.join(host, 'sub'), new Date(2_000_000_000_000), new Date(1_000));
+    assert.is(vfs.stat(sub, '.', false).mtim, 1_000_000_000n, "'.' of a directory looked up by an earlier call is stat'ed afresh");
+    assert.is(vfs.stat(mnt, 'sub', false).mtim, 1_000_000_000n, 'and so is its path');
+    held.release();
+  } finally {
+    dispose();
+  }
+});
+
+HostFs('O_CREAT on an existing host file opens it once found: truncation, writes, and a symlink still followed', () => {
+  const { vfs, host, mnt, dispose } = setup();
+  try {
+    fs.writeFileSync(path.join(host, 'file'), 'old contents');
+    fs.symlinkSync('file', path.join(host, 'link'));
+    const request = { read: true, write: true, truncate: true, flags: 0, followFinal: true, create: true, exclusive: false, directory: false };
+    const opened = vfs.open(mnt, 'file', request);
+    assert.is(opened.write([new TextEncoder().encode('new')]), 3, 'bytes written');
+    opened.release();
+    assert.is(fs.readFileSync(path.join(host, 'file'), 'utf8'), 'new', 'truncated, then written');
+    const throughLink = vfs.open(mnt, 'link', request);
+    throughLink.write([new TextEncoder().encode('via link')]);
+    throughLink.release();
+    assert.is(fs.readFileSync(path.join(host, 'file'), 'utf8'), 'via link', 'O_CREAT on a symlink opens its target');
+    assert.is(errnoOf(() => vfs.open(mnt, 'link', { ...request, followFinal: false })), Errno.LOOP, 'unless the symlink is not to be followed');
+    assert.is(errnoOf(() => vfs.open(mnt, 'file', { ...request, exclusive: true })), Errno.EXIST, 'O_EXCL on an existing file');
+  } finally {
+    dispose();
+  }
+});
+
 HostFs.run();

@@ -55,6 +55,11 @@ export class HostFilesystem implements Filesystem {
   }
   /** nodeFor makes the inode for an lstat result. */
   nodeFor(relative: string, stat: fs.BigIntStats): HostNode {
+    const node = this.#nodeOfType(relative, stat);
+    node.lookupStat = stat;
+    return node;
+  }
+  #nodeOfType(relative: string, stat: fs.BigIntStats): HostNode {
     if (stat.isDirectory()) return new HostDirectory(this, relative, stat.ino);
     if (stat.isSymbolicLink()) return new HostSymlink(this, relative, stat.ino);
     if (stat.isFile()) return new HostFile(this, relative, stat.ino);
@@ -125,6 +130,13 @@ export abstract class HostNode implements Inode {
   }
   get hostPath(): string {
     return this.filesystem.hostPath(this.relative);
+  }
+  /** The lstat that made this node (nodeFor); only statAfterLookup reads it. */
+  lookupStat: fs.BigIntStats | undefined;
+  /** Implements Inode.statAfterLookup from the lookup's lstat, which saves a second one when a path is stat'ed. */
+  statAfterLookup(): FileStat | undefined {
+    const stat = this.lookupStat;
+    return stat === undefined ? undefined : this.filesystem.fileStat(stat, this.filetype);
   }
   /** Implements Inode.stat with lstat, nanosecond timestamps included. */
   stat(): FileStat {

@@ -32,10 +32,15 @@ export function isControlFlow(error: unknown): boolean {
 /** dispatch wraps a handler as a wasm import: arguments in, errno out. */
 export function dispatch(name: string, task: Task, guest: GuestAccess, handler: SyscallHandler): (...args: unknown[]) => number {
   const kernel = task.kernel;
+  // The views are made again only when the guest's buffer changed (every memory.grow
+  // replaces it), not per call: two typed-array views and a call object per syscall were
+  // measurable garbage on call-heavy guests.
+  let call: SyscallCall | undefined;
   return (...args: unknown[]): number => {
     kernel.currentTask = task;
     try {
-      const call: SyscallCall = { task, kernel, memory: new GuestMemory(guest.memory().buffer) };
+      const buffer = guest.memory().buffer;
+      if (call === undefined || call.memory.bytes.buffer !== buffer) call = { task, kernel, memory: new GuestMemory(buffer) };
       (handler as Invocable)(call, ...args);
       return Errno.SUCCESS;
     } catch (error) {
