@@ -102,6 +102,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = "$B/containerd.sock"
 [ttrpc]
   address = "$B/containerd.sock.ttrpc"
+# Collect garbage after every deletion and mutation, not after 100 mutations: Docker 20.10
+# uploads a checkpoint directory as a content blob on every 'start --checkpoint' and refuses
+# ("commit failed: content sha256:...: already exists") while an unreferenced copy from an
+# earlier upload is still in the store; with the defaults a small test store can keep it for
+# minutes.
+[plugins."io.containerd.gc.v1.scheduler"]
+  deletion_threshold = 1
+  mutation_threshold = 1
+  schedule_delay = "0s"
 T
   # Not a job-control shell, so the background child is no group leader and setsid does not
   # fork: $! is the daemon's own pid. Its own session keeps a Ctrl-C of the caller from killing
