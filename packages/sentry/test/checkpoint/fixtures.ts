@@ -1,7 +1,8 @@
 // The programs the checkpoint differential tests run, as data: one entry per workload of the
 // issue (compute loops, file I/O on the overlay and on tmpfs, pipes between two tasks, sleeps,
 // deep recursion, memory growth, SQLite, QuickJS). Sizes are chosen so each run lasts about a
-// second under the sentry: long enough for checkpoints to land mid-run, short enough for CI.
+// second under the sentry: long enough for checkpoints to land mid-run, short enough for CI
+// (sized up when instrumenter version 3 and the faster system-call path made them finish early).
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Fixture, REPOSITORY_ROOT, type Workspace } from './harness.js';
@@ -37,7 +38,7 @@ const WORKLOADS = {
     windowMs: 250,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'work');
-      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root }, restore: { rootfs: root } };
+      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '10000'], env: [], rootfs: root }, restore: { rootfs: root } };
     },
   },
   /** File I/O on a tmpfs mount. */
@@ -48,17 +49,17 @@ const WORKLOADS = {
       const root = await rootfs(workspace, 'scratch');
       const mounts = [{ type: 'tmpfs' as const, destination: '/scratch' }];
       return {
-        recipe: { module: program('fileio'), args: ['fileio', '/scratch', '3000'], env: [], rootfs: root, mounts },
+        recipe: { module: program('fileio'), args: ['fileio', '/scratch', '10000'], env: [], rootfs: root, mounts },
         restore: { rootfs: root, mounts },
       };
     },
   },
-  /** `pipes gen | pipes rot13`: two tasks and a kernel pipe whose buffered bytes must survive. */
+  /** `pipes gen | pipes rot13`: two tasks and a kernel pipe whose buffered bytes must survive (200,000 lines: at 40,000 a quiet machine could finish before every checkpoint trigger). */
   pipes: {
     name: 'pipes',
     windowMs: 200,
     prepare: async () => ({
-      recipe: { module: program('pipes'), args: ['pipes', 'rot13'], env: [], pipeline: { args: ['pipes', 'gen', '40000'] } },
+      recipe: { module: program('pipes'), args: ['pipes', 'rot13'], env: [], pipeline: { args: ['pipes', 'gen', '200000'] } },
     }),
   },
   /** Sleeps of every kind (nanosleep, clock_nanosleep, poll, poll_oneoff): a checkpoint mid-sleep keeps the remaining time. */
@@ -69,7 +70,7 @@ const WORKLOADS = {
     windowMs: 250,
     async prepare(workspace) {
       const root = await rootfs(workspace, 'work');
-      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '3000'], env: [], rootfs: root, mode: 'safepoint' }, restore: { rootfs: root } };
+      return { recipe: { module: program('fileio'), args: ['fileio', '/work', '10000'], env: [], rootfs: root, mode: 'safepoint' }, restore: { rootfs: root } };
     },
   },
   /** 4000 C frames deep with 100 steps of compute at the bottom: the Asyncify stack is large. */
