@@ -212,7 +212,10 @@ Lineage('incremental: a child image stores only changed pages, restores through 
     const incremental = await sandbox.checkpoint({ imagePath: child, parent, leaveRunning: true });
     sandbox.kill(9);
     assert.ok(full.bytes > 8 << 20, `the parent holds the touched memory (${full.bytes} bytes)`);
-    assert.ok(incremental.bytes < full.bytes / 20, `the child stores only what changed: ${incremental.bytes} bytes against the parent's ${full.bytes}`);
+    // Pages are stored in extents of up to 16 (1 MiB): the page that changed between the two
+    // checkpoints (the stack, Asyncify's buffer) brings its whole extent along when that extent
+    // holds data, so the child may hold about 1 MiB of the parent's 8; never most of it.
+    assert.ok(incremental.bytes < full.bytes / 4, `the child stores only what changed: ${incremental.bytes} bytes against the parent's ${full.bytes}`);
 
     const finish = async (imagePath: string) => {
       const log = join(workspace.directory, `${imagePath.split('/').pop()}.out`);
