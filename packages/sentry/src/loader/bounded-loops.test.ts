@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Binaryen } from './binaryen-api.js';
-import { type LoopExitTest, MAX_UNCHECKED_TRIPS, boundedTrips, uncheckedLoops } from './bounded-loops.js';
+import { type LoopExitTest, MAX_UNCHECKED_TRIPS, boundedTrips, loopContext, uncheckedLoops } from './bounded-loops.js';
 import { expressionChildren, scanModule } from './function-scan.js';
 
 const INT32_MIN = -(2 ** 31);
@@ -64,13 +64,7 @@ BoundedLoops('leaves out exactly the counted, call-free loops of bounded trip co
     for (const facts of scan.functions) {
       if (facts.loops.length === 0) continue;
       functions++;
-      const handle = module.getFunction(facts.name);
-      const found = uncheckedLoops(binaryen, {
-        body: binaryen.Function.getBody(handle),
-        parameterCount: binaryen.expandType(binaryen.Function.getParams(handle)).length,
-        loops: facts.loops,
-        children,
-      });
+      const found = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
       // The enclosing loop is unbounded whatever its inner loop is; the inner one starts from
       // a value the outer back edge changes, so it must keep its check too.
       const want = facts.name.startsWith('free_') ? facts.loops.length : 0;

@@ -14,7 +14,7 @@
 // In both, that is the only write to `$i` in the loop and `$i` holds a known constant on entry.
 // The bound comes from exact i32 arithmetic (boundedTrips); anything else keeps its check.
 import type BinaryenTypes from 'binaryen';
-import type { Binaryen } from './binaryen-api.js';
+import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 
 type ExpressionRef = number;
 
@@ -60,6 +60,22 @@ export interface CountedLoopContext {
   readonly loops: readonly ExpressionRef[];
   /** Lists an expression's children in evaluation order (function-scan.ts). */
   readonly children: (expression: ExpressionRef) => ExpressionRef[] | undefined;
+}
+
+/** loopContext gathers what uncheckedLoops needs about the function `facts.name` of module. */
+export function loopContext(
+  binaryen: Binaryen,
+  module: BinaryenModule,
+  facts: { readonly name: string; readonly loops: readonly ExpressionRef[] },
+  children: CountedLoopContext['children'],
+): CountedLoopContext {
+  const handle = module.getFunction(facts.name);
+  return {
+    body: binaryen.Function.getBody(handle),
+    parameterCount: binaryen.expandType(binaryen.Function.getParams(handle)).length,
+    loops: facts.loops,
+    children,
+  };
 }
 
 /** uncheckedLoops returns the loops of a function that run at most MAX_UNCHECKED_TRIPS bounded iterations per entry. */

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { CallGraph } from './call-graph.js';
 import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
-import { uncheckedLoops } from './bounded-loops.js';
+import { loopContext, uncheckedLoops } from './bounded-loops.js';
 import { addFastPathsToBinary } from './fast-paths.js';
 import { expressionChildren, scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
@@ -309,12 +309,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
       loopCount += facts.loops.length;
       const handle = module.getFunction(facts.name);
       // Found before any check is inserted: the analysis reads the loops as the compiler wrote them.
-      const bounded = uncheckedLoops(binaryen, {
-        body: binaryen.Function.getBody(handle),
-        parameterCount: binaryen.expandType(binaryen.Function.getParams(handle)).length,
-        loops: facts.loops,
-        children,
-      });
+      const bounded = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
       boundedCount += bounded.size;
       let checked = false;
       for (const loop of facts.loops) {

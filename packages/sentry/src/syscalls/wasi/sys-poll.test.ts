@@ -24,6 +24,13 @@ function sleepSubscription(view: DataView, index: number, userdata: bigint, time
   view.setBigUint64(at + layout.SUBSCRIPTION_CLOCK_TIMEOUT_OFFSET, timeout, true);
 }
 
+function fdReadSubscription(view: DataView, index: number, userdata: bigint, fd: number): void {
+  const at = IN + index * layout.SUBSCRIPTION_SIZE;
+  view.setBigUint64(at + layout.SUBSCRIPTION_USERDATA_OFFSET, userdata, true);
+  view.setUint8(at + layout.SUBSCRIPTION_TAG_OFFSET, EventType.FD_READ);
+  view.setUint32(at + layout.SUBSCRIPTION_FD_OFFSET, fd, true);
+}
+
 function blocked(action: () => unknown): WouldBlock {
   try {
     action();
@@ -81,9 +88,7 @@ Poll('an fd subscription wakes the sleeper when the pipe gets data', async () =>
   const buffer = new ArrayBuffer(65536);
   const view = new DataView(buffer);
   const poll = dispatch('poll_oneoff', task, { memory: () => ({ buffer }) }, WASI_SYSCALLS.poll_oneoff.handler);
-  view.setBigUint64(IN + layout.SUBSCRIPTION_USERDATA_OFFSET, 5n, true);
-  view.setUint8(IN + layout.SUBSCRIPTION_TAG_OFFSET, EventType.FD_READ);
-  view.setUint32(IN + layout.SUBSCRIPTION_FD_OFFSET, 0, true);
+  fdReadSubscription(view, 0, 5n, 0);
   sleepSubscription(view, 1, 6n, 60_000_000_000n);
   const wait = blocked(() => poll(IN, OUT, 2, NEVENTS));
   writeEnd.write([new TextEncoder().encode('hi')]);
@@ -109,9 +114,7 @@ Poll('a poll on host stdin withdraws its read when the task ends: no EAGAIN retr
     const buffer = new ArrayBuffer(65536);
     const view = new DataView(buffer);
     const poll = dispatch('poll_oneoff', task, { memory: () => ({ buffer }) }, WASI_SYSCALLS.poll_oneoff.handler);
-    view.setBigUint64(IN + layout.SUBSCRIPTION_USERDATA_OFFSET, 5n, true);
-    view.setUint8(IN + layout.SUBSCRIPTION_TAG_OFFSET, EventType.FD_READ);
-    view.setUint32(IN + layout.SUBSCRIPTION_FD_OFFSET, 0, true);
+    fdReadSubscription(view, 0, 5n, 0);
     const wait = blocked(() => poll(IN, OUT, 1, NEVENTS));
     while (eagain.attempts() < 2) await turn();
     wait.cancel();
