@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Compression, COMPRESSIONS, ImageReader, ImageWriter, isCompressionAvailable, PAGE_SIZE } from '../src/index.js';
+import { time } from './timing.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((argument) => argument !== '--'),
@@ -73,10 +74,6 @@ function prepare(dataSet: DataSet): Prepared {
   return { memory, payload };
 }
 
-// Collect garbage (earlier 512 MiB memories) before each timed operation, so that freeing them
-// is charged to no one; `pnpm bench` runs node with --expose-gc.
-const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
 interface Timing {
   readonly seconds: number;
   /** CPU time of the whole process (every thread), in milliseconds. */
@@ -84,13 +81,8 @@ interface Timing {
 }
 
 async function seconds(work: () => Promise<void> | void): Promise<Timing> {
-  collectGarbage();
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await work();
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return { seconds: elapsed, cpuMilliseconds: (used.user + used.system) / 1000 };
+  const { milliseconds, cpuMilliseconds } = await time(work);
+  return { seconds: milliseconds / 1000, cpuMilliseconds };
 }
 
 const compressions = (Object.keys(COMPRESSIONS) as Compression[]).filter(isCompressionAvailable);

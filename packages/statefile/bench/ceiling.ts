@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { type Sample, time } from './timing.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((argument) => argument !== '--'),
@@ -31,22 +32,6 @@ const CHUNK = 4 * MIB;
 // The shared tsconfig has no WebAssembly lib types.
 const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer } } }).WebAssembly;
 
-const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
-interface Sample {
-  readonly milliseconds: number;
-  readonly cpuMilliseconds: number;
-}
-
-async function time(work: () => Promise<void> | void): Promise<Sample> {
-  collectGarbage();
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await work();
-  const milliseconds = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { milliseconds, cpuMilliseconds: (used.user + used.system) / 1000 };
-}
 
 const payload = new Uint8Array(BYTES);
 for (let at = 0; at < BYTES; at += 64 * 1024) randomFillSync(payload, at, 64 * 1024);
