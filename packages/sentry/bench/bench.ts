@@ -1,6 +1,8 @@
 // `pnpm bench` for @stasis/sentry: compute programs and a syscall-heavy one, each run under
-// node:wasi (the baseline) and under the sentry in both modes, in the same session and with
-// the same Node/V8 flags, every run in a fresh process (bench/run-one.ts). Prints medians,
+// node:wasi (the baseline) and under the sentry in both modes (anywhere mode also without
+// stack switching, as a process started without the flag runs it), in the same session and with
+// the same Node/V8 flags (stack switching's included: it changes nothing for node:wasi), every
+// run in a fresh process (bench/run-one.ts). Prints medians,
 // spreads, per-benchmark ratios and the geometric mean, what instrumentation cost per program
 // and mode (time per step, code growth), and the latency from a checkpoint request to every task
 // stopped in anywhere mode (pauses requested at random moments of extra runs, through the
@@ -16,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INSTRUMENT_PHASES, type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram } from '@stasis/sentry';
+import { INSTRUMENT_PHASES, type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram, stackSwitchingNodeFlags } from '@stasis/sentry';
 import type { PauseSample, RunRequest } from './run-one.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,9 +65,17 @@ const LATENCY_GOAL_MS = 20;
 /** INSTRUMENT_SECONDS_GOAL: issue 5's bound on instrumenting the ~1 MB SQLite module. */
 const INSTRUMENT_SECONDS_GOAL = 10;
 
-const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere'] as const;
+/**
+ * RUNTIMES: the baseline, the sentry in both modes, and anywhere mode with slices that end in
+ * an unwind (`stackSwitching: false`: what a process without stack switching gets).
+ */
+const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere', 'anywhere-unwind'] as const;
 type Runtime = (typeof RUNTIMES)[number];
+type SentryRuntime = Exclude<Runtime, 'node:wasi'>;
+const SENTRY_RUNTIMES: readonly SentryRuntime[] = ['safepoint', 'anywhere', 'anywhere-unwind'];
 const MODES: readonly InstrumentMode[] = ['safepoint', 'anywhere'];
+/** Labels of the sentry runtimes in tables and result names. */
+const RUNTIME_LABEL: Readonly<Record<SentryRuntime, string>> = { safepoint: 'safepoint', anywhere: 'anywhere', 'anywhere-unwind': 'anywhere, unwinding slice ends' };
 
 interface Statistics {
   median: number;
@@ -145,7 +155,8 @@ function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nod
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 5);
-  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // Every run, the baseline's included, gets stack switching (it changes nothing for node:wasi) and the extra flags.
+  const nodeFlags = [...stackSwitchingNodeFlags(), ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
   const only = process.env.BENCH_ONLY?.split(',');
   const pauseRuns = Number(process.env.BENCH_PAUSE_RUNS ?? 2);
   const seed = Number(process.env.BENCH_SEED ?? Date.now() % 2 ** 31);
@@ -230,27 +241,28 @@ async function main(): Promise<void> {
       measure === 'total'
         ? 'total time (read, compile, instantiate, run), ms: median (min-max)'
         : 'run time (entry point to exit; no compile or instantiation), ms: median (min-max)',
-      ['benchmark'.padEnd(10), 'node:wasi'.padEnd(22), 'safepoint'.padEnd(22), 'ratio'.padEnd(7), 'anywhere'.padEnd(22), 'ratio'].join(' '),
+      ['benchmark'.padEnd(10), 'node:wasi'.padEnd(22), ...SENTRY_RUNTIMES.flatMap((runtime) => [RUNTIME_LABEL[runtime].padEnd(22), 'ratio'.padEnd(7)])].join(' ').trimEnd(),
     ];
-    const ratios: Record<InstrumentMode, number[]> = { safepoint: [], anywhere: [] };
+    const ratios: Record<SentryRuntime, number[]> = { safepoint: [], anywhere: [], 'anywhere-unwind': [] };
     for (const benchmark of present) {
       const baseline = statistics(times.get(`${benchmark.name}:node:wasi:${measure}`) ?? []);
       const row = [benchmark.name.padEnd(10), `${baseline.median} (${baseline.min}-${baseline.max})`.padEnd(22)];
-      for (const mode of MODES) {
-        const stasis = statistics(times.get(`${benchmark.name}:${mode}:${measure}`) ?? []);
+      for (const runtime of SENTRY_RUNTIMES) {
+        const stasis = statistics(times.get(`${benchmark.name}:${runtime}:${measure}`) ?? []);
         const ratio = round(stasis.median / baseline.median, 2);
-        if (!benchmark.systemCalls) ratios[mode].push(stasis.median / baseline.median);
+        if (!benchmark.systemCalls) ratios[runtime].push(stasis.median / baseline.median);
         row.push(`${stasis.median} (${stasis.min}-${stasis.max})`.padEnd(22), `${ratio}x`.padEnd(7));
-        const name = measure === 'total' ? `${benchmark.name} (${mode})` : `${benchmark.name} run only (${mode})`;
+        const label = RUNTIME_LABEL[runtime];
+        const name = measure === 'total' ? `${benchmark.name} (${label})` : `${benchmark.name} run only (${label})`;
         results.push({ name, unit: 'ms', better: 'lower', stasis, baseline: { name: 'node:wasi', ...baseline }, ratio });
       }
       lines.push(row.join(' ').trimEnd());
     }
     // The geometric mean is issue 5's: over the compute suite; the system-call row stands apart.
     const row = ['geomean'.padEnd(10), '(compute suite)'.padEnd(22)];
-    for (const mode of MODES) {
-      const geomean = round(Math.exp(ratios[mode].reduce((sum, ratio) => sum + Math.log(ratio), 0) / Math.max(1, ratios[mode].length)), 2);
-      geomeans[`${measure} ${mode}`] = geomean;
+    for (const runtime of SENTRY_RUNTIMES) {
+      const geomean = round(Math.exp(ratios[runtime].reduce((sum, ratio) => sum + Math.log(ratio), 0) / Math.max(1, ratios[runtime].length)), 2);
+      geomeans[`${measure} ${RUNTIME_LABEL[runtime]}`] = geomean;
       row.push(''.padEnd(22), `${geomean}x`.padEnd(7));
     }
     lines.push(row.join(' ').trimEnd());

@@ -17,7 +17,8 @@ import { Sandbox } from '@stasis/sentry';
 
 /** RunRequest is what bench.ts asks one child to run. */
 export interface RunRequest {
-  readonly runtime: 'node:wasi' | 'anywhere' | 'safepoint';
+  /** `anywhere-unwind`: anywhere mode with `stackSwitching: false` (slices end in an unwind). */
+  readonly runtime: 'node:wasi' | 'anywhere' | 'safepoint' | 'anywhere-unwind';
   readonly program: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -63,7 +64,8 @@ if (request.runtime === 'node:wasi') {
     env: Object.entries(request.env).map(([key, value]) => `${key}=${value}`),
     preopens: Object.entries(request.preopens).map(([guest, host]) => ({ guest, host })),
     stdio: { stdin, stdout },
-    mode: request.runtime,
+    mode: request.runtime === 'safepoint' ? 'safepoint' : 'anywhere',
+    ...(request.runtime === 'anywhere-unwind' ? { stackSwitching: false } : {}),
   });
   const pauses: PauseSample[] = [];
   let previous = Promise.resolve();

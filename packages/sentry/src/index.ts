@@ -73,7 +73,8 @@ export {
 export { type LoadedProgram, type LoadOptions, loadProgram, ProgramReadError } from './loader/load.js';
 export { classifyBinary, validateModule, type ValidatedModule } from './loader/validate.js';
 export { AsyncifyStackOverflowError } from './machine/asyncify-buffer.js';
-export { MachineStateError, MemoryLimitError } from './machine/errors.js';
+export { MachineStateError, MemoryLimitError, StackSwitchingUnavailableError } from './machine/errors.js';
+export { STACK_SWITCHING_NODE_FLAG, stackSwitchingAvailable, stackSwitchingNodeFlags } from './machine/stack-switching.js';
 export {
   type GuestFunction,
   Machine,

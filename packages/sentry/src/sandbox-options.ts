@@ -6,6 +6,8 @@ import type { FeatureSet } from '@stasis/cpuid';
 import { z } from 'zod';
 import type { Kernel, MountSpec as KernelMountSpec, PreopenSpec, StdioSpec } from './kernel/kernel.js';
 import type { InstrumentMode } from './loader/instrument.js';
+import { StackSwitchingUnavailableError } from './machine/errors.js';
+import { stackSwitchingAvailable } from './machine/stack-switching.js';
 
 /**
  * PipeBinding binds a stdio fd to the sandbox's kernel pipe called `pipe`, made at first use:
@@ -81,6 +83,13 @@ export interface SandboxOptions {
   cacheDir?: string | false;
   /** Recorded in checkpoint metadata (container id, spec...). */
   labels?: Record<string, string>;
+  /**
+   * In anywhere mode, end time slices by suspending the guest's stack (V8 stack switching)
+   * rather than unwinding it while nothing needs the task stopped: long-lived frames keep
+   * running their fast code. Default: when this Node provides it (Node 20 started with
+   * `--experimental-wasm-stack-switching`); true requires it, false never uses it.
+   */
+  stackSwitching?: boolean;
 }
 
 /** SandboxOptionsError: the options given to Sandbox.create are not valid. */
@@ -125,8 +134,20 @@ const SandboxOptionsSchema = z
       .optional(),
     cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
     labels: z.record(z.string()).optional(),
+    stackSwitching: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * useStackSwitching resolves the stackSwitching option against what this process provides;
+ * StackSwitchingUnavailableError when it is required but absent.
+ */
+export function useStackSwitching(option: boolean | undefined): boolean {
+  if (option === false) return false;
+  const available = stackSwitchingAvailable();
+  if (option === true && !available) throw new StackSwitchingUnavailableError();
+  return available;
+}
 
 /** parseSandboxOptions validates options, or throws SandboxOptionsError naming the first problem. */
 export function parseSandboxOptions(options: SandboxOptions): SandboxOptions {

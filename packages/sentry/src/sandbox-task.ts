@@ -3,9 +3,9 @@
 // with a wasmtime-style report on the sandbox's stderr, a kill is 128 + signal, a failure of
 // the host side (a kernel bug, an Asyncify buffer overflow) is 70 with a message.
 import { writeSync } from 'node:fs';
-import type { ExitStatus, Schedulable, SliceResult } from './kernel/scheduler.js';
+import type { ExitStatus, Schedulable, SliceControl, SliceResult } from './kernel/scheduler.js';
 import type { Task } from './kernel/task.js';
-import type { Machine } from './machine/machine.js';
+import type { Machine, MachineResult } from './machine/machine.js';
 import { TRAP_EXIT_CODE, formatTrapReport } from './machine/trap.js';
 
 /** HOST_FAILURE_EXIT_CODE is the status of a task ended by a failure of the sentry itself (sysexits.h EX_SOFTWARE). */
@@ -29,8 +29,12 @@ export class GuestTask implements Schedulable {
   }
 
   /** Implements Schedulable.runSlice. */
-  runSlice(deadline: number): SliceResult {
-    const result = this.machine.run(deadline);
+  runSlice(deadline: number, control: SliceControl): SliceResult | Promise<SliceResult> {
+    const result = this.machine.run(deadline, control);
+    return result instanceof Promise ? result.then((settled) => this.outcome(settled)) : this.outcome(result);
+  }
+
+  private outcome(result: MachineResult): SliceResult {
     switch (result.kind) {
       case 'stopped':
         return result.stop.kind === 'blocked'

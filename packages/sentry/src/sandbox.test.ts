@@ -103,44 +103,48 @@ SandboxSuite('the guest sees exactly the args, env and preopened directories it 
   }
 });
 
-SandboxSuite('keeps the event loop running while a guest computes, and kill ends it at a safe point', async () => {
-  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
-  sandbox.start();
-  let ticks = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      ticks++;
-      if (ticks === 3) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+for (const stackSwitching of [true, false]) {
+  SandboxSuite(`keeps the event loop running while a guest computes, and kill ends it at a safe point (slices end by ${stackSwitching ? 'suspending' : 'unwinding'})`, async () => {
+    const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { stackSwitching }));
+    sandbox.start();
+    let ticks = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        ticks++;
+        if (ticks === 3) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    assert.is(sandbox.status, 'running', 'the guest is still computing after three timer ticks');
+    sandbox.kill(SIGNALS.SIGTERM);
+    assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+    assert.ok(sandbox.stats().cpuTimeMs > 0);
   });
-  assert.is(sandbox.status, 'running', 'the guest is still computing after three timer ticks');
-  sandbox.kill(SIGNALS.SIGTERM);
-  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
-  assert.ok(sandbox.stats().cpuTimeMs > 0);
-});
+}
 
-SandboxSuite('pause freezes every task at a safe point until resume', async () => {
-  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
-  sandbox.start();
-  while (sandbox.stats().cpuTimeMs === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-  await sandbox.pause();
-  assert.is(sandbox.status, 'paused');
-  assert.equal(
-    sandbox.tasks().map((task) => task.state),
-    ['paused'],
-  );
-  const cpuAtPause = sandbox.stats().cpuTimeMs;
-  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
-  assert.is(sandbox.stats().cpuTimeMs, cpuAtPause, 'no CPU time is used while paused');
-  sandbox.resume();
-  assert.is(sandbox.status, 'running');
-  while (sandbox.stats().cpuTimeMs === cpuAtPause) await new Promise((resolve) => setTimeout(resolve, 1));
-  sandbox.kill(SIGNALS.SIGTERM);
-  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
-});
+for (const stackSwitching of [true, false]) {
+  SandboxSuite(`pause freezes every task at a safe point until resume (slices end by ${stackSwitching ? 'suspending' : 'unwinding'})`, async () => {
+    const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { stackSwitching }));
+    sandbox.start();
+    while (sandbox.stats().cpuTimeMs === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await sandbox.pause();
+    assert.is(sandbox.status, 'paused');
+    assert.equal(
+      sandbox.tasks().map((task) => task.state),
+      ['paused'],
+    );
+    const cpuAtPause = sandbox.stats().cpuTimeMs;
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+    assert.is(sandbox.stats().cpuTimeMs, cpuAtPause, 'no CPU time is used while paused');
+    sandbox.resume();
+    assert.is(sandbox.status, 'running');
+    while (sandbox.stats().cpuTimeMs === cpuAtPause) await new Promise((resolve) => setTimeout(resolve, 1));
+    sandbox.kill(SIGNALS.SIGTERM);
+    assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+  });
+}
 
 SandboxSuite('SIGKILL ends a paused sandbox; SIGTERM waits for resume', async () => {
   const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
@@ -313,37 +317,41 @@ SandboxSuite('memory beyond the limit makes the guest memory.grow fail, not the 
   assert.ok(sandbox.stats().memoryBytes === 0, 'an exited task holds no memory in the stats');
 });
 
-SandboxSuite('a task over its CPU time limit is killed with SIGXCPU', async () => {
-  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { limits: { cpuTimeMs: 30 } }));
-  sandbox.start();
-  assert.equal(await sandbox.wait(), { code: 152, signal: SIGNALS.SIGXCPU });
-});
+for (const stackSwitching of [true, false]) {
+  SandboxSuite(`a task over its CPU time limit is killed with SIGXCPU (slices end by ${stackSwitching ? 'suspending' : 'unwinding'})`, async () => {
+    const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { limits: { cpuTimeMs: 30 }, stackSwitching }));
+    sandbox.start();
+    assert.equal(await sandbox.wait(), { code: 152, signal: SIGNALS.SIGXCPU });
+  });
+}
 
-SandboxSuite('exec runs another task beside init; init exiting kills it', async () => {
-  const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000']));
-  sandbox.start();
-  const exec = await sandbox.exec({ module: fixturePath('exit-code'), args: ['exit-code.wasm', '5'] });
-  assert.equal(await exec.wait(), { code: 5 });
-  const spinner = await sandbox.exec({ args: ['spin.wasm', '1000000', '1000000'] });
-  assert.equal(
-    sandbox.tasks().map((task) => [task.tid, task.state === 'exited' ? task.exitCode : 'live']),
-    [
-      [1, 'live'],
-      [exec.tid, 5],
-      [spinner.tid, 'live'],
-    ],
-  );
-  assert.is(sandbox.stats().tasks, 2);
-  sandbox.kill(SIGNALS.SIGTERM);
-  assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
-  assert.equal(await spinner.wait(), { code: 137, signal: 9 });
-  try {
-    await sandbox.exec({ args: ['x'] });
-    assert.unreachable('exec in a stopped sandbox');
-  } catch (error) {
-    assert.instance(error, SandboxStateError);
-  }
-});
+for (const stackSwitching of [true, false]) {
+  SandboxSuite(`exec runs another task beside init; init exiting kills it (slices end by ${stackSwitching ? 'suspending' : 'unwinding'})`, async () => {
+    const sandbox = await Sandbox.create(io.options('spin', ['1000000', '1000000'], { stackSwitching }));
+    sandbox.start();
+    const exec = await sandbox.exec({ module: fixturePath('exit-code'), args: ['exit-code.wasm', '5'] });
+    assert.equal(await exec.wait(), { code: 5 });
+    const spinner = await sandbox.exec({ args: ['spin.wasm', '1000000', '1000000'] });
+    assert.equal(
+      sandbox.tasks().map((task) => [task.tid, task.state === 'exited' ? task.exitCode : 'live']),
+      [
+        [1, 'live'],
+        [exec.tid, 5],
+        [spinner.tid, 'live'],
+      ],
+    );
+    assert.is(sandbox.stats().tasks, 2);
+    sandbox.kill(SIGNALS.SIGTERM);
+    assert.equal(await sandbox.wait(), { code: 143, signal: 15 });
+    assert.equal(await spinner.wait(), { code: 137, signal: 9 });
+    try {
+      await sandbox.exec({ args: ['x'] });
+      assert.unreachable('exec in a stopped sandbox');
+    } catch (error) {
+      assert.instance(error, SandboxStateError);
+    }
+  });
+}
 
 SandboxSuite('refuses bad programs and bad options with typed errors, and the host stays healthy', async () => {
   const bad = join(io.directory, 'native');

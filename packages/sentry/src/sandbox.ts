@@ -22,6 +22,7 @@ import {
   parseSandboxOptions,
   parseStdio,
   reportFd,
+  useStackSwitching,
 } from './sandbox-options.js';
 import { GuestTask, hostWriter } from './sandbox-task.js';
 import { type CheckpointOptions, type CheckpointResult, type CheckpointableTask, checkpointSandbox } from './state/checkpoint.js';
@@ -84,6 +85,8 @@ export interface SandboxRestoreOptions extends Omit<RestoreOptions, 'hostCpuFeat
   cpuFeatures?: FeatureSet;
   /** Instrumented-module cache for programs exec'd after the restore. */
   cacheDir?: string | false;
+  /** As SandboxOptions.stackSwitching (not part of the image: a property of the host process). */
+  stackSwitching?: boolean;
 }
 
 /** SandboxStateError: an operation that the sandbox's status does not allow (start twice, exec when stopped). */
@@ -141,6 +144,7 @@ export class Sandbox {
   /** create loads and instruments the program (cached) and builds the kernel and the init task; nothing runs until start(). */
   static async create(options: SandboxOptions): Promise<Sandbox> {
     parseSandboxOptions(options);
+    useStackSwitching(options.stackSwitching);
     const tree = guestTree(options);
     const cpu = cpuOptions(options.cpuFeatures);
     const kernel = new Kernel({
@@ -304,7 +308,8 @@ export class Sandbox {
 
   /** restore rebuilds a sandbox from a checkpoint image (see state/restore.ts); start() runs it on from where it stopped. */
   static async restore(options: SandboxRestoreOptions): Promise<Sandbox> {
-    const { cpuFeatures, cacheDir, ...restoreOptions } = options;
+    const { cpuFeatures, cacheDir, stackSwitching: stackSwitchingOption, ...restoreOptions } = options;
+    const stackSwitching = useStackSwitching(stackSwitchingOption);
     const restored = await restoreSandbox({ ...restoreOptions, ...(cpuFeatures ? { hostCpuFeatures: cpuFeatures } : {}) }, (task, program, pages, limits) =>
       Machine.create(
         {
@@ -312,6 +317,7 @@ export class Sandbox {
           info: program.info,
           imports: (memory) => ({ [WASI_MODULE]: createWasiImports(task, { memory: () => memory }) }),
           ...(limits.memoryPages !== undefined ? { memoryLimitPages: limits.memoryPages } : {}),
+          stackSwitching,
         },
         pages,
       ),
@@ -333,6 +339,7 @@ export class Sandbox {
       limits: settings.limits,
       ...(cacheDir !== undefined ? { cacheDir } : {}),
       labels: settings.labels,
+      stackSwitching,
     };
     const sandbox = new Sandbox(sandboxOptions, kernel, { mounts: [], preopens: settings.preopens }, init.program, guestOf(init));
     for (const task of restored.tasks) {
@@ -425,6 +432,7 @@ async function spawn(
       info: program.info,
       imports: (memory) => ({ [WASI_MODULE]: createWasiImports(kernelTask, { memory: () => memory }) }),
       ...(options.limits?.memoryPages !== undefined ? { memoryLimitPages: options.limits.memoryPages } : {}),
+      stackSwitching: useStackSwitching(options.stackSwitching),
     });
     return new GuestTask(kernelTask, machine, program.program, hostWriter(reportFd(task.stdio)));
   } catch (error) {

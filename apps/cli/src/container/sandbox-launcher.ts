@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { stackSwitchingNodeFlags } from '@stasis/sentry/stack-switching';
 import type { GlobalOptions } from '../cli.js';
 import { type ConsoleRequest, wrapWithConsole } from './console-helper.js';
 import { SandboxProcessError } from './errors.js';
@@ -44,11 +45,14 @@ export function globalArguments(globals: GlobalOptions): string[] {
   ];
 }
 
-/** stasisCommand is the argv that runs this same stasis CLI with the given arguments. */
+/**
+ * stasisCommand is the argv that runs this same stasis CLI with the given arguments, with the
+ * Node options that let its sandboxes end time slices without unwinding (stack switching).
+ */
 export function stasisCommand(args: readonly string[]): string[] {
   const script = process.argv[1];
   if (!script) throw new Error('cannot tell which script runs stasis (process.argv[1] is empty)');
-  return [process.execPath, script, ...args];
+  return [process.execPath, ...stackSwitchingNodeFlags(), script, ...args];
 }
 
 /** launchSandbox starts the sandbox process of a container whose state.json is written, and waits until it is ready. */

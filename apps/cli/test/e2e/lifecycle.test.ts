@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { stackSwitchingNodeFlags } from '@stasis/sentry/stack-switching';
 import { Lab, isAlive, tickCount, waitUntil } from './harness.js';
 
 const Lifecycle = suite('lifecycle');
@@ -34,6 +35,10 @@ Lifecycle('create, start, state, list, ps, kill, delete', async () => {
   assert.match(pidText, /^\d+$/, `pid file ${JSON.stringify(pidText)}: want decimal digits and no newline`);
   const pid = Number(pidText);
   assert.ok(isAlive(pid), 'the pid file names a live process after create exits');
+  // Node 20 gives the sandbox process stack switching, so its slices end without unwinding.
+  const nodeArguments = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  assert.equal(nodeArguments.slice(1, 1 + stackSwitchingNodeFlags().length), stackSwitchingNodeFlags(), `sandbox process argv: ${nodeArguments.join(' ')}`);
+  assert.ok(stackSwitchingNodeFlags().length > 0 || Number(process.versions.v8.split('.')[0]) !== 11, 'Node 20 (V8 11) has stack switching');
 
   const state = lab.state('c1');
   assert.equal(

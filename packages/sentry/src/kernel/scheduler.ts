@@ -7,7 +7,10 @@
 // gave wakes the loop. Because JavaScript outside a slice only runs when no guest code runs,
 // every task is at a safe point whenever a kill or a pause arrives from the event loop; a
 // kill from inside a slice (a syscall handler) asks the running task to stop at its next safe
-// point. The scheduler knows nothing of wasm or WASI: a task is anything with runSlice.
+// point. The exception is a task that suspends (stack switching): its slice goes on across
+// event-loop turns while nothing else waits, so a pause or kill that arrives then asks it to
+// stop, and pause() resolves once it has. The scheduler knows nothing of wasm or WASI: a task
+// is anything with runSlice.
 
 /**
  * SignalAction is what a signal does to a task without a handler for it, as signal(7) lists it:
@@ -86,10 +89,27 @@ export type SliceResult =
   | { readonly kind: 'blocked'; readonly ready: Promise<void>; readonly reason: string; readonly cancel?: () => void }
   | { readonly kind: 'exited'; readonly status: ExitStatus };
 
+/**
+ * SliceControl is what a task that keeps its slice going across turns of the event loop (a
+ * machine that suspends its stack at slice ends; see machine.ts) tells and asks the scheduler.
+ */
+export interface SliceControl {
+  /** mustYield says whether the task must give up the thread now: another task is runnable, or its CPU time is over the limit. */
+  mustYield(): boolean;
+  /** suspended marks the start of a turn of the event loop inside the slice (not CPU time of the task). */
+  suspended(): void;
+  /** resumed marks its end. */
+  resumed(): void;
+}
+
 /** Schedulable is a task as the scheduler sees it. */
 export interface Schedulable {
-  /** runSlice runs the task until it stops at a safe point after `deadline` (performance.now() time), blocks, or exits. */
-  runSlice(deadline: number): SliceResult;
+  /**
+   * runSlice runs the task until it stops at a safe point after `deadline` (performance.now()
+   * time), blocks, or exits. A task may keep the slice going across turns of the event loop
+   * (returning a promise) as long as `control` says no other task waits and no stop is requested.
+   */
+  runSlice(deadline: number, control: SliceControl): SliceResult | Promise<SliceResult>;
   /** requestStop asks a task that is running right now to stop at its next safe point. */
   requestStop(): void;
 }
@@ -267,7 +287,7 @@ export class Scheduler {
         continue;
       }
       if (next.state !== 'runnable') continue;
-      this.runSlice(next);
+      await this.runSlice(next);
       const waiters = this.sliceDone;
       this.sliceDone = [];
       for (const resolve of waiters) resolve();
@@ -275,18 +295,31 @@ export class Scheduler {
     }
   }
 
-  private runSlice(scheduled: ScheduledTask): void {
+  private async runSlice(scheduled: ScheduledTask): Promise<void> {
     scheduled.state = 'running';
     this.running = scheduled;
     const started = this.now();
+    // CPU time is counted from `onCpu` and added at each suspension, so stats and the limit stay current through a long slice.
+    let onCpu = started;
+    const control: SliceControl = {
+      mustYield: () => this.runQueue.some((queued) => queued.state === 'runnable') || scheduled.cpuTimeMs + (this.now() - onCpu) > this.cpuTimeLimitMs,
+      suspended: () => {
+        scheduled.cpuTimeMs += this.now() - onCpu;
+      },
+      resumed: () => {
+        onCpu = this.now();
+      },
+    };
     let result: SliceResult;
     try {
-      result = scheduled.task.runSlice(started + this.sliceMs);
+      const outcome = scheduled.task.runSlice(started + this.sliceMs, control);
+      // Only a suspending task gives the event loop turns inside its slice; the others end it synchronously.
+      result = outcome instanceof Promise ? await outcome : outcome;
     } catch (error) {
       this.onError(scheduled.tid, error);
       result = { kind: 'exited', status: { code: EX_SOFTWARE } };
     }
-    scheduled.cpuTimeMs += this.now() - started;
+    scheduled.cpuTimeMs += this.now() - onCpu;
     this.running = undefined;
     if (result.kind === 'exited') {
       this.finish(scheduled, result.status);

@@ -167,11 +167,11 @@ Instrument('both Asyncify back ends (binaryen.js, native wasm-opt) give modules 
     assert.is(info.stats.asyncifyTool, wasmOpt === false ? 'binaryen.js' : native?.tool);
     const wasi = new MinimalWasi(['indirect.wasm', '150']);
     const machine = await Machine.create({ module: new WebAssembly.Module(bytes), info, imports: (memory) => wasi.imports(memory) });
-    let result = machine.run(Number.NEGATIVE_INFINITY);
+    let result = await machine.run(Number.NEGATIVE_INFINITY);
     let stops = 0;
     while (result.kind === 'stopped') {
       stops++;
-      result = machine.run(Number.NEGATIVE_INFINITY);
+      result = await machine.run(Number.NEGATIVE_INFINITY);
     }
     assert.equal(result, { kind: 'exited', code: 0 }, `${info.stats.asyncifyTool}: exit`);
     assert.is(wasi.stdout, oracle.stdout, `${info.stats.asyncifyTool}: output after ${stops} stops`);

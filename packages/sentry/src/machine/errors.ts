@@ -26,3 +26,11 @@ export class MachinePhaseError extends Error {
     this.phase = phase;
   }
 }
+
+/** StackSwitchingUnavailableError: stack switching was required but this Node does not provide it. */
+export class StackSwitchingUnavailableError extends Error {
+  override name = 'StackSwitchingUnavailableError';
+  constructor() {
+    super('stack switching (JSPI) is not available: start node with --experimental-wasm-stack-switching (Node 20)');
+  }
+}

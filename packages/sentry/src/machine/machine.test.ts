@@ -145,7 +145,7 @@ MachineSuite('a deep stack survives unwind and rewind', async () => {
   const { machine, wasi } = await startFixture('deep', 'anywhere', ['3000']);
   let deepest = 0;
   for (;;) {
-    const result = machine.run(EVERY_SAFE_POINT());
+    const result = await machine.run(EVERY_SAFE_POINT());
     if (result.kind !== 'stopped') {
       assert.is(exitCode(result), 0);
       break;
@@ -173,7 +173,7 @@ MachineSuite('state copied into a fresh instance of the same bytes continues wit
     const oracle = await runPlain(name, [...args]);
     const first = await startFixture(name, mode, [...args]);
     for (let slice = 0; slice < stopsBefore; slice++) {
-      const result = first.machine.run(EVERY_SAFE_POINT());
+      const result = await first.machine.run(EVERY_SAFE_POINT());
       assert.is(result.kind, 'stopped', `${name}: slice ${slice} should stop, not end`);
     }
     const state = saveMachine(first.machine);
@@ -221,7 +221,7 @@ MachineProperties('any schedule of stops and restores leaves the output of indir
           wasi = next;
           machine = await loadMachine(state, { module: program.module, info: program.info, imports: (memory) => next.imports(memory) });
         }
-        const result = machine.run(action === 'slice' ? performance.now() + 0.05 : EVERY_SAFE_POINT());
+        const result = await machine.run(action === 'slice' ? performance.now() + 0.05 : EVERY_SAFE_POINT());
         if (result.kind !== 'stopped') {
           assert.is(exitCode(result), oracle.code);
           break;

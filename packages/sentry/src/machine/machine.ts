@@ -12,13 +12,20 @@
 //   - a handler that throws WouldBlock has had no side effect; the machine unwinds and the
 //     scheduler awaits `ready` before running the machine again.
 //
+// With stack switching (stack-switching.ts), a slice that ends at a preemption check while
+// nothing needs the task stopped suspends the wasm stack for one turn of the event loop instead
+// of unwinding it, and `run` returns a promise; a stop request (pause, checkpoint, kill) or
+// another runnable task still unwinds, at the next preemption check.
+//
 // Lifecycle: ready -> (run) -> running -> unwound -> (run) -> rewinding -> running ... -> finished.
+import type { SliceControl } from '../kernel/scheduler.js';
 import { WouldBlock } from '../kernel/task-block.js';
 import { ProcExit, TaskKilled } from '../kernel/task-exit.js';
 import type { InstrumentedModuleInfo } from '../loader/instrument.js';
 import { INSTRUMENTED_ABI } from '../loader/instrumented-abi.js';
 import { BorrowedBuffer, DEFAULT_BUFFER_BYTES } from './asyncify-buffer.js';
 import { MachinePhaseError, MachineStateError, MemoryLimitError } from './errors.js';
+import { type SuspendableEntry, suspendableEntry } from './stack-switching.js';
 import { type Trap, describeTrap, isTrap } from './trap.js';
 
 /** GuestFunction is a host function the guest imports; i64 parameters arrive as bigint. */
@@ -55,7 +62,15 @@ export interface MachineOptions {
   readonly memoryLimitPages?: number;
   /** Largest region of guest memory lent to Asyncify while unwinding (default 1 MiB). */
   readonly asyncifyBufferBytes?: number;
+  /**
+   * Suspend the stack at a preemption check that ends a slice, rather than unwind it, when no
+   * stop is needed (requires stackSwitchingAvailable(); ignored for a module without preemption
+   * checks, which only stops at its system calls).
+   */
+  readonly stackSwitching?: boolean;
 }
+
+const NO_SLICE_CONTROL: SliceControl = { mustYield: () => false, suspended: () => undefined, resumed: () => undefined };
 
 /** MachineSnapshot is the raw state of a stopped machine (see machine.state.ts for the saved form). */
 export interface MachineSnapshot {
@@ -86,6 +101,12 @@ export class Machine {
   private deadline = Number.POSITIVE_INFINITY;
   private lastPreempt = 0;
   private counterReset: number = COUNTER.initial;
+  /** Set by requestStop: unlike a passed deadline, it cannot be served by suspending. */
+  private stopRequested = false;
+  private sliceMs = 0;
+  private control: SliceControl = NO_SLICE_CONTROL;
+  /** @state nosave: the stack-switching entry, when the machine suspends at slice ends. */
+  private suspendable: SuspendableEntry | undefined;
 
   private constructor(info: InstrumentedModuleInfo, memory: WebAssembly.Memory, bufferBytes: number) {
     this.info = info;
@@ -104,6 +125,10 @@ export class Machine {
     }
     const memory = new WebAssembly.Memory({ initial, maximum });
     const machine = new Machine(options.info, memory, options.asyncifyBufferBytes ?? DEFAULT_BUFFER_BYTES);
+    const preemptible = WebAssembly.Module.imports(options.module).some(
+      (entry) => entry.module === INSTRUMENTED_ABI.importModule && entry.name === INSTRUMENTED_ABI.preemptImport,
+    );
+    if (options.stackSwitching && preemptible) machine.suspendable = suspendableEntry(() => machine.preempt());
     const imports = machine.wrapImports(options.imports(memory));
     const instance = await WebAssembly.instantiate(options.module, imports);
     machine.attach(instance);
@@ -115,26 +140,54 @@ export class Machine {
     return this.phaseValue;
   }
 
+  /** suspends says whether slices of this machine may end in a suspension (run then returns a promise). */
+  get suspends(): boolean {
+    return this.suspendable !== undefined;
+  }
+
   /**
    * run runs guest code until it exits, traps, or stops at a safe point. Once `deadline`
-   * (a performance.now() time) has passed, the next safe point stops the machine.
+   * (a performance.now() time) has passed, the next safe point stops the machine; a machine
+   * that suspends (see `suspends`) instead lets the event loop run at its next preemption
+   * check and goes on for another slice of the same length, unless a stop was requested or
+   * `control` says the task must yield. It then returns a promise. A deadline of -Infinity is a
+   * stop request: the first safe point stops the machine.
    */
-  run(deadline: number): MachineResult {
+  run(deadline: number, control: SliceControl = NO_SLICE_CONTROL): MachineResult | Promise<MachineResult> {
     const phase = this.phaseValue;
     if (phase !== 'ready' && phase !== 'unwound') throw new MachinePhaseError('run', phase);
+    const now = performance.now();
     this.deadline = deadline;
-    this.lastPreempt = performance.now();
+    this.sliceMs = Math.max(0, deadline - now);
+    // -Infinity asks for the first safe point, which a suspension would not give; any other
+    // deadline only ends a slice (a zero-length one suspends at every preemption check).
+    this.stopRequested = deadline === Number.NEGATIVE_INFINITY;
+    this.control = control;
+    this.lastPreempt = now;
     if (phase === 'unwound') {
       this.exports.startRewind(this.buffer.lendForRewind(this.frames));
       this.phaseValue = 'rewinding';
     } else {
       this.phaseValue = 'running';
     }
+    let outcome: unknown;
     try {
-      this.exports.entry();
+      outcome = this.suspendable ? this.suspendable.enter() : this.exports.entry();
     } catch (error) {
       return this.finish(classifyThrow(error));
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        () => this.returned(),
+        (error: unknown) => this.finish(classifyThrow(error)),
+      );
+    }
+    return this.returned();
+  }
+
+  /** returned finishes a run whose entry point returned: it unwound to a safe point, or the program ended. */
+  private returned(): MachineResult {
+    this.control = NO_SLICE_CONTROL;
     // Read through the getter: the handlers called from entry() changed the phase.
     if (this.phase === 'unwinding') {
       this.buffer.allowStop();
@@ -156,6 +209,7 @@ export class Machine {
   /** requestStop makes the next safe point stop the machine (for a handler that runs inside a slice). */
   requestStop(): void {
     this.deadline = Number.NEGATIVE_INFINITY;
+    this.stopRequested = true;
   }
 
   /** snapshot returns the state of a machine stopped at a safe point; memory is the live memory, not a copy. */
@@ -193,8 +247,10 @@ export class Machine {
       return value as () => unknown;
     };
     this.instance = instance;
+    const entry = fn(INSTRUMENTED_ABI.entry);
+    this.suspendable?.connect(entry);
     this.exports = {
-      entry: fn(INSTRUMENTED_ABI.entry),
+      entry,
       startUnwind: fn(INSTRUMENTED_ABI.startUnwind) as (pointer: number) => void,
       stopUnwind: fn(INSTRUMENTED_ABI.stopUnwind),
       startRewind: fn(INSTRUMENTED_ABI.startRewind) as (pointer: number) => void,
@@ -214,7 +270,7 @@ export class Machine {
     imports[INSTRUMENTED_ABI.importModule] = {
       ...imports[INSTRUMENTED_ABI.importModule],
       [INSTRUMENTED_ABI.memoryImport]: this.memory,
-      [INSTRUMENTED_ABI.preemptImport]: () => this.preempt(),
+      [INSTRUMENTED_ABI.preemptImport]: this.suspendable ? this.suspendable.preempt : () => void this.preempt(),
     };
     return imports;
   }
@@ -223,7 +279,9 @@ export class Machine {
     return (...args: unknown[]): unknown => {
       if (this.phaseValue === 'rewinding') {
         this.finishRewind();
-      } else if (performance.now() >= this.deadline) {
+      } else if (performance.now() >= this.deadline && (this.stopRequested || !this.suspendable)) {
+        // A machine that suspends ends its slices at preemption checks (one comes within about
+        // a millisecond); only a stop request is served here.
         this.beginUnwind(STOP_PREEMPTED);
         return 0;
       }
@@ -239,13 +297,15 @@ export class Machine {
     };
   }
 
-  private preempt(): void {
+  /** preempt runs at a preemption check; a promise it returns suspends the guest's stack until it settles. */
+  private preempt(): Promise<void> | undefined {
     const now = performance.now();
     if (this.phaseValue === 'rewinding') {
       this.finishRewind();
     } else if (now >= this.deadline) {
+      if (this.suspendable && !this.mustStop()) return this.suspendForTurn();
       this.beginUnwind(STOP_PREEMPTED);
-      return;
+      return undefined;
     } else {
       // Keep the interval between preempt calls near 0.1-1 ms whatever the loop's cost.
       const elapsed = now - this.lastPreempt;
@@ -254,6 +314,38 @@ export class Machine {
     }
     this.lastPreempt = now;
     (this.counter as WebAssembly.Global).value = this.counterReset;
+    return undefined;
+  }
+
+  private mustStop(): boolean {
+    return this.stopRequested || this.control.mustYield();
+  }
+
+  /**
+   * suspendForTurn parks the stack for one turn of the event loop (what the scheduler gives
+   * between slices), then either starts the unwind a stop needs or opens the next slice. A
+   * failure rejects, which throws out of the guest and ends the run as failed.
+   */
+  private suspendForTurn(): Promise<void> {
+    this.control.suspended();
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          const now = performance.now();
+          this.control.resumed();
+          if (this.mustStop()) {
+            this.beginUnwind(STOP_PREEMPTED);
+          } else {
+            this.deadline = now + this.sliceMs;
+            this.lastPreempt = now;
+            (this.counter as WebAssembly.Global).value = this.counterReset;
+          }
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
   }
 
   private beginUnwind(stop: MachineStop): void {
@@ -270,6 +362,7 @@ export class Machine {
   }
 
   private finish(result: MachineResult): MachineResult {
+    this.control = NO_SLICE_CONTROL;
     this.phaseValue = 'finished';
     this.frames = new Uint8Array(0);
     return result;

@@ -15,6 +15,7 @@ import {
   type SandboxRecipe,
   type TakenCheckpoint,
 } from './protocol.js';
+import { STACK_SWITCHING_NODE_FLAG } from '../../src/machine/stack-switching.js';
 
 /** PACKAGE_ROOT is packages/sentry. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,6 +82,12 @@ export class DriverFailure extends Error {
 }
 
 /**
+ * DRIVER_NODE_FLAGS: drivers run with stack switching when the tests do (the package's test
+ * script gives the flag), so checkpoints are taken from suspended slices as in production.
+ */
+const DRIVER_NODE_FLAGS: readonly string[] = process.execArgv.filter((flag) => flag === STACK_SWITCHING_NODE_FLAG);
+
+/**
  * runDriver runs one driver process and returns its report (a report of outcome 'error' included).
  * The timeout only guards against a hung driver: on a clean checkout the first driver of SQLite or
  * QuickJS instruments it into an empty cache, which took up to 2 minutes on a loaded 2-core VM.
@@ -89,7 +96,7 @@ export function runDriver(request: DriverRequest, timeoutMs = 600_000): Promise<
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', DRIVER, JSON.stringify(request)],
+      [...DRIVER_NODE_FLAGS, '--import', 'tsx', DRIVER, JSON.stringify(request)],
       { cwd: PACKAGE_ROOT, timeout: timeoutMs, maxBuffer: 16 << 20, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         const report = parseDriverReport(stdout);
@@ -183,7 +190,7 @@ export interface KilledDriver {
 /** runDriverAndKill runs a driver and sends it SIGKILL `killAfterMs` after it announces its checkpoint. */
 export function runDriverAndKill(request: DriverRequest, killAfterMs: number): Promise<KilledDriver> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(request)], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...DRIVER_NODE_FLAGS, '--import', 'tsx', DRIVER, JSON.stringify(request)], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let event: CheckpointingEvent | undefined;
     let killed = false;

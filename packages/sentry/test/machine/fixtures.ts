@@ -39,7 +39,7 @@ export async function startFixture(
   name: string,
   mode: InstrumentMode,
   args: string[] = [],
-  options: { memoryLimitPages?: number; asyncifyBufferBytes?: number } = {},
+  options: { memoryLimitPages?: number; asyncifyBufferBytes?: number; stackSwitching?: boolean } = {},
 ): Promise<{ machine: Machine; wasi: MinimalWasi; program: LoadedProgram }> {
   const program = await loadFixture(name, mode);
   const wasi = new MinimalWasi([`${name}.wasm`, ...args]);
@@ -62,7 +62,7 @@ export async function runUntilDone(machine: Machine, deadline: (slice: number) =
   let stops = 0;
   let blocks = 0;
   for (let slice = 0; ; slice++) {
-    const result = machine.run(deadline(slice));
+    const result = await machine.run(deadline(slice));
     if (result.kind !== 'stopped') return { result, stops, blocks };
     stops++;
     if (result.stop.kind === 'blocked') {
