@@ -1,12 +1,13 @@
 // `stasis do`: the argv it accepts (parsed, nothing run), then end to end through the built
 // `bin/stasis` with the shared fixtures, compared with their recorded node:wasi outputs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { stackSwitchingNodeFlags } from '@stasis/sentry/stack-switching';
 import { UsageError } from '../errors.js';
 import { resolveInvocation } from '../main.js';
 
@@ -104,6 +105,26 @@ EndToEnd('a trap exits 134 with the report on stderr; a native executable is ref
   const native = stasis(['do', process.execPath]);
   assert.is(native.status, 1);
   assert.match(native.stderr, new RegExp(`stasis runs WebAssembly programs; ${process.execPath.replaceAll('/', '\\/')} is an ELF executable`));
+});
+
+EndToEnd('in anywhere mode the program runs in a Node with stack switching, and SIGTERM still ends it (143)', async () => {
+  const flags = stackSwitchingNodeFlags();
+  const child = spawn(process.execPath, [join(repository, 'apps', 'cli', 'dist', 'bin.js'), 'do', fixture('sleeper'), '1000', '20'], {
+    env: { PATH: process.env.PATH, STASIS_CACHE_DIR: cacheDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  // The first line of output means the guest runs; its Node is this command's child when it had to start one with the flag.
+  while (!output.includes('\n')) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+  const runner = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+  const argv = runner === '' ? readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0') : readFileSync(`/proc/${runner}/cmdline`, 'utf8').split('\0');
+  for (const flag of flags) assert.ok(argv.includes(flag), `the guest's Node runs without ${flag}: ${argv.join(' ')}`);
+  child.kill('SIGTERM');
+  assert.is(await exited, 143);
 });
 
 EndToEnd.run();

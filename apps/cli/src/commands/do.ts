@@ -2,7 +2,10 @@
 // run a bare program in a fresh sandbox, the analogue of `runsc do` (and of `wasmtime run`).
 // The program gets exactly the preopens and environment given (nothing inherited), the
 // command's stdio, and this command exits with the program's status.
+import { spawn } from 'node:child_process';
+import { stackSwitchingAvailable, stackSwitchingNodeFlags } from '@stasis/sentry/stack-switching';
 import type { GlobalOptions } from '../cli.js';
+import { exitStatus } from '../container/sandbox-launcher.js';
 
 /** DirMapping is one `--dir`: a host directory and the name the program sees it under. */
 export interface DirMapping {
@@ -25,8 +28,18 @@ export interface DoOptions {
 /** FORWARDED_SIGNALS reach the program as a kill at its next safe point (the exit status is then 128 + N). */
 const FORWARDED_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 
+/** REEXEC_MARK is set in the environment of a `stasis do` started again with stack switching, so it is done once. */
+const REEXEC_MARK = 'STASIS_DO_STACK_SWITCHING';
+
 /** run runs the program to its end and resolves to its exit status. */
 export async function run(options: DoOptions): Promise<number> {
+  // The guest runs in this process: in anywhere mode, without stack switching every slice end
+  // unwinds (SQLite 3.3x of node:wasi instead of ~1.6x), so a Node that can have it but was
+  // started without it (bin/stasis cannot tell which Node it starts) runs the command again with it.
+  const flags = stackSwitchingNodeFlags();
+  if (options.mode === 'anywhere' && !stackSwitchingAvailable() && flags.length > 0 && process.env[REEXEC_MARK] === undefined) {
+    return runAgainWith(flags);
+  }
   const { Sandbox } = await import('@stasis/sentry');
   const sandbox = await Sandbox.create({
     module: options.program,
@@ -55,4 +68,19 @@ export async function run(options: DoOptions): Promise<number> {
     process.off('beforeExit', deadlock);
     for (const [name, handler] of forward) process.off(name, handler);
   }
+}
+
+/** runAgainWith runs this same command line in a child Node with `flags`, forwarding signals, and resolves to its status. */
+function runAgainWith(flags: readonly string[]): Promise<number> {
+  const script = process.argv[1] as string;
+  const child = spawn(process.execPath, [...flags, script, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, [REEXEC_MARK]: '1' } });
+  const forward = Object.keys(FORWARDED_SIGNALS).map((name) => [name, () => child.kill(name as NodeJS.Signals)] as const);
+  for (const [name, handler] of forward) process.on(name, handler);
+  return new Promise((resolve) => {
+    child.once('error', () => resolve(127));
+    child.once('exit', (code, signal) => {
+      for (const [name, handler] of forward) process.off(name, handler);
+      resolve(exitStatus(code, signal));
+    });
+  });
 }
