@@ -3,8 +3,9 @@
 // session:
 //
 //  1. Scan every function (function-scan.ts) and refuse what Asyncify cannot unwind.
-//  2. anywhere mode: insert a preemption check at every loop header and at the entry of every
-//     function on a call cycle, so any execution that runs long passes a check. A check is
+//  2. anywhere mode: insert a preemption check at every loop header (but counted loops,
+//     bounded-loops.ts) and at the entry of every function on a cycle of calls that no loop
+//     check precedes (uncovered-calls.ts), so any execution that runs long passes a check. A check is
 //     `counter -= 1; if (counter <= 0) stasis.preempt()`: a global decrement in the common
 //     case; the clock is read only inside the preempt import.
 //  3. Compute the functions that can be on the stack when an unwind starts: the callers,
@@ -24,6 +25,7 @@ import { addFastPathsToBinary } from './fast-paths.js';
 import { expressionChildren, scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
 import { asyncifyWithWasmOpt, findWasmOpt } from './native-asyncify.js';
+import { uncoveredCalls } from './uncovered-calls.js';
 import { SectionId, readSections } from './wasm-binary.js';
 
 /** InstrumentMode: `anywhere` can stop a task at any moment (preemption points); `safepoint` only at syscalls, and runs faster. */
@@ -56,6 +58,7 @@ export interface InstrumentStats {
   /** Functions Asyncify instruments (those that can be on the stack during an unwind). */
   readonly asyncifiedFunctions: number;
   readonly loops: number;
+  /** Functions on a call cycle. Entry checks go only to those on a cycle of calls no loop check precedes: preemptionChecks less the checked loops. */
   readonly recursiveFunctions: number;
   readonly preemptionChecks: number;
   /** Loops left without a check in anywhere mode: counted, at most MAX_UNCHECKED_TRIPS iterations, no call inside (bounded-loops.ts). */
@@ -298,18 +301,31 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
   const unwindRoots = [...functionImports];
   clock.lap('callGraph');
   if (mode === 'anywhere') {
-    const recursive = graph.recursiveFunctions();
-    recursiveCount = recursive.size;
-    clock.lap('callGraph');
+    const children = expressionChildren(binaryen);
+    // Found before any check is inserted: the analysis reads the loops as the compiler wrote them.
+    const boundedLoops = new Map<string, Set<number>>();
+    // The calls no loop check precedes (uncovered-calls.ts): only cycles of these need entry checks.
+    const uncoveredGraph = new CallGraph();
+    for (const facts of scan.functions) {
+      const bounded = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
+      boundedLoops.set(facts.name, bounded);
+      const checkedLoops = new Set(facts.loops.filter((loop) => !bounded.has(loop)));
+      const calls = (checkedLoops.size > 0 ? uncoveredCalls(binaryen, binaryen.Function.getBody(module.getFunction(facts.name)), checkedLoops, children) : undefined) ?? facts;
+      uncoveredGraph.node(facts.name);
+      for (const callee of calls.directCallees) uncoveredGraph.addEdge(facts.name, callee);
+      for (const signature of calls.indirectSignatures) {
+        for (const callee of tableTargets.get(signature) ?? []) uncoveredGraph.addEdge(facts.name, callee);
+      }
+    }
+    recursiveCount = graph.recursiveFunctions().size;
+    const entryChecked = uncoveredGraph.recursiveFunctions();
     const preempt = addPreemption(binaryen, module);
     unwindRoots.push(preempt.name);
     asyncImports.push(`${INSTRUMENTED_ABI.importModule}.${INSTRUMENTED_ABI.preemptImport}`);
-    const children = expressionChildren(binaryen);
     for (const facts of scan.functions) {
       loopCount += facts.loops.length;
       const handle = module.getFunction(facts.name);
-      // Found before any check is inserted: the analysis reads the loops as the compiler wrote them.
-      const bounded = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
+      const bounded = boundedLoops.get(facts.name) as Set<number>;
       boundedCount += bounded.size;
       let checked = false;
       for (const loop of facts.loops) {
@@ -319,7 +335,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
         checks++;
         checked = true;
       }
-      if (recursive.has(facts.name)) {
+      if (entryChecked.has(facts.name)) {
         const body = binaryen.Function.getBody(handle);
         binaryen.Function.setBody(handle, module.block(null, [...preempt.check(), body], binaryen.Function.getResults(handle)));
         checks++;

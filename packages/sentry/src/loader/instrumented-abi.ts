@@ -27,6 +27,7 @@ export const INSTRUMENTED_ABI = {
  * INSTRUMENTER_VERSION changes whenever the transformation changes, so cached outputs are not
  * reused (it is part of the cache key). 2: counted loops of at most 1024 iterations with no call
  * inside carry no preemption check. 3: asyncified functions have a fast clone without rewind
- * guards (fast-paths.ts).
+ * guards (fast-paths.ts). 4: entry checks only on cycles of calls that no loop check precedes
+ * (uncovered-calls.ts).
  */
-export const INSTRUMENTER_VERSION = 3;
+export const INSTRUMENTER_VERSION = 4;

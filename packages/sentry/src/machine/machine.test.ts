@@ -71,8 +71,10 @@ MachineSuite('recursion without loops is preempted at function entries (fib)', a
   const { result, stops } = await runUntilDone(machine, EVERY_SAFE_POINT);
   assert.is(exitCode(result), 0);
   assert.is(wasi.stdout, 'fib(25) = 75025\n');
-  // fib(25) makes ~240,000 calls; every call passes an entry check.
-  assert.ok(stops >= 20, `fib anywhere: got ${stops} stops, want >= 20`);
+  // clang makes one of fib's two recursive calls a loop: fib(25) then makes ~160,000 calls, each
+  // from that loop, whose check also covers the recursion (loader/uncovered-calls.ts): one check
+  // per call, a preempt call per 10,000 checks.
+  assert.ok(stops >= 10, `fib anywhere: got ${stops} stops, want >= 10`);
 });
 
 MachineSuite('a blocked read unwinds, waits for its promise, and is restarted', async () => {
