@@ -5,9 +5,10 @@
 // (scan, preemption checks, exports) stays in binaryen.js, so both paths instrument the same
 // input with the same lists; only the Asyncify step moves.
 import { execFile } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -41,23 +42,65 @@ const probes = new Map<string, Promise<NativeWasmOpt | undefined>>();
 
 /**
  * findWasmOpt returns a usable native wasm-opt: `path` if given, else `$STASIS_WASM_OPT`, else
- * `wasm-opt` on PATH; undefined when there is none or it is older than 108. Probed once per
- * path per process.
+ * the first `wasm-opt` on PATH that is a native executable, else the first other one (a script,
+ * such as npm binaryen's, which runs Binaryen compiled to wasm on one thread: about 3x slower on
+ * SQLite; under pnpm scripts it comes first on PATH); undefined when none is 108 or later.
+ * Probed once per path per process.
  */
-export function findWasmOpt(path?: string): Promise<NativeWasmOpt | undefined> {
-  const candidate = path ?? process.env.STASIS_WASM_OPT ?? 'wasm-opt';
-  let probe = probes.get(candidate);
-  if (!probe) {
-    probe = run(candidate, ['--version'], { timeout: 10_000 }).then(
+export async function findWasmOpt(path?: string): Promise<NativeWasmOpt | undefined> {
+  const explicit = path ?? process.env.STASIS_WASM_OPT;
+  if (explicit !== undefined) return probe(explicit);
+  const found = wasmOptsOnPath();
+  for (const candidate of [...found.filter(isNativeExecutable), ...found.filter((file) => !isNativeExecutable(file))]) {
+    const tool = await probe(candidate);
+    if (tool) return tool;
+  }
+  return undefined;
+}
+
+function probe(candidate: string): Promise<NativeWasmOpt | undefined> {
+  let probed = probes.get(candidate);
+  if (!probed) {
+    probed = run(candidate, ['--version'], { timeout: 10_000 }).then(
       ({ stdout }) => {
         const version = Number(/version (\d+)/.exec(stdout)?.[1]);
         return Number.isInteger(version) && version >= MINIMUM_WASM_OPT_VERSION ? { path: candidate, version, tool: `wasm-opt ${version}` } : undefined;
       },
       () => undefined,
     );
-    probes.set(candidate, probe);
+    probes.set(candidate, probed);
   }
-  return probe;
+  return probed;
+}
+
+/** wasmOptsOnPath lists the executable `wasm-opt` files on PATH, in PATH order. */
+function wasmOptsOnPath(): string[] {
+  const files: string[] = [];
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    if (directory === '') continue;
+    const file = join(directory, 'wasm-opt');
+    try {
+      accessSync(file, constants.X_OK);
+      if (!files.includes(file)) files.push(file);
+    } catch {
+      // Not there, or not executable.
+    }
+  }
+  return files;
+}
+
+/** isNativeExecutable says whether a file is a compiled program rather than a script (`#!`). */
+function isNativeExecutable(file: string): boolean {
+  let descriptor: number | undefined;
+  try {
+    descriptor = openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    return readSync(descriptor, head, 0, 2, 0) === 2 && head.toString('latin1') !== '#!';
+  } catch {
+    return false;
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
 }
 
 /** asyncifyWithWasmOpt runs the Asyncify pass on `prepared` and returns the output bytes; a failure rejects. */
