@@ -142,9 +142,10 @@ export class Sandbox {
   }
 
   /** create loads and instruments the program (cached) and builds the kernel and the init task; nothing runs until start(). */
-  static async create(options: SandboxOptions): Promise<Sandbox> {
-    parseSandboxOptions(options);
-    useStackSwitching(options.stackSwitching);
+  static async create(given: SandboxOptions): Promise<Sandbox> {
+    parseSandboxOptions(given);
+    // Resolved once (it may throw StackSwitchingUnavailableError): every task spawned later uses the answer.
+    const options: SandboxOptions = { ...given, stackSwitching: useStackSwitching(given.stackSwitching) };
     const tree = guestTree(options);
     const cpu = cpuOptions(options.cpuFeatures);
     const kernel = new Kernel({
@@ -432,7 +433,7 @@ async function spawn(
       info: program.info,
       imports: (memory) => ({ [WASI_MODULE]: createWasiImports(kernelTask, { memory: () => memory }) }),
       ...(options.limits?.memoryPages !== undefined ? { memoryLimitPages: options.limits.memoryPages } : {}),
-      stackSwitching: useStackSwitching(options.stackSwitching),
+      stackSwitching: options.stackSwitching === true,
     });
     return new GuestTask(kernelTask, machine, program.program, hostWriter(reportFd(task.stdio)));
   } catch (error) {

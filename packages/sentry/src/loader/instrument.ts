@@ -307,10 +307,11 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
     // The calls no loop check precedes (uncovered-calls.ts): only cycles of these need entry checks.
     const uncoveredGraph = new CallGraph();
     for (const facts of scan.functions) {
-      const bounded = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
+      const context = loopContext(binaryen, module, facts, children);
+      const bounded = uncheckedLoops(binaryen, context);
       boundedLoops.set(facts.name, bounded);
       const checkedLoops = new Set(facts.loops.filter((loop) => !bounded.has(loop)));
-      const calls = (checkedLoops.size > 0 ? uncoveredCalls(binaryen, binaryen.Function.getBody(module.getFunction(facts.name)), checkedLoops, children) : undefined) ?? facts;
+      const calls = (checkedLoops.size > 0 ? uncoveredCalls(binaryen, context.body, checkedLoops, children) : undefined) ?? facts;
       uncoveredGraph.node(facts.name);
       for (const callee of calls.directCallees) uncoveredGraph.addEdge(facts.name, callee);
       for (const signature of calls.indirectSignatures) {

@@ -279,9 +279,9 @@ export class Machine {
     return (...args: unknown[]): unknown => {
       if (this.phaseValue === 'rewinding') {
         this.finishRewind();
-      } else if (performance.now() >= this.deadline && (this.stopRequested || !this.suspendable)) {
+      } else if (this.stopRequested || (!this.suspendable && performance.now() >= this.deadline)) {
         // A machine that suspends ends its slices at preemption checks (one comes within about
-        // a millisecond); only a stop request is served here.
+        // a millisecond), so a system call serves only a stop request and reads no clock.
         this.beginUnwind(STOP_PREEMPTED);
         return 0;
       }
