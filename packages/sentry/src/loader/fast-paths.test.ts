@@ -5,12 +5,15 @@ import { wat } from '../../test/machine/wat.js';
 import type { Binaryen } from './binaryen-api.js';
 import { addFastPaths, addFastPathsToBinary } from './fast-paths.js';
 import { findWasmOpt } from './native-asyncify.js';
+import { EVERY_CLONE } from './unwind-liveness.js';
 
 /**
  * A program with what the transform must route and keep resumable: a loop whose locals live
  * across calls (`main`), direct recursion (`fib`), indirect calls through the table (`twice`,
- * and `fib` by index), an i64 local and a function of no result (`note`). `env.tick` is the only
- * import; the driver may unwind at any of its calls.
+ * and `fib` by index), an i64 local, a function of no result (`note`), and operands a resumed
+ * call evaluates again from locals dead after it: the import's argument in `note` and `fib`
+ * (the driver's tick records it), and a table index (`pick`). `env.tick` is the only import;
+ * the driver may unwind at any of its calls.
  */
 const PROGRAM = `(module
   (import "env" "tick" (func $tick (param i32) (result i32)))
@@ -27,6 +30,8 @@ const PROGRAM = `(module
       (else (i32.add
         (call $fib (i32.sub (local.get $n) (i32.const 1)))
         (call_indirect (type $unary) (i32.sub (local.get $n) (i32.const 2)) (i32.const 1))))))
+  (func $pick (param $k i32) (result i32)
+    (call_indirect (type $unary) (local.get $k) (i32.and (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 1))))
   (func (export "main") (param $n i32) (result i64)
     (local $i i32) (local $acc i64)
     (block $done
@@ -36,7 +41,9 @@ const PROGRAM = `(module
           (i64.mul (local.get $acc) (i64.const 31))
           (i64.extend_i32_u (i32.add
             (call_indirect (type $unary) (local.get $i) (i32.const 0))
-            (call $fib (i32.rem_u (local.get $i) (i32.const 7)))))))
+            (i32.add
+              (call $fib (i32.rem_u (local.get $i) (i32.const 7)))
+              (call $pick (local.get $i)))))))
         (call $note (local.get $i))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $again)))
@@ -52,7 +59,11 @@ const loadBinaryen = (): Promise<Binaryen> => {
   return binaryenPromise;
 };
 
-/** The program after Asyncify (binaryen.js, level 1), without fast paths, or with them cleaned up by binaryen.js or a native wasm-opt. */
+/**
+ * The program after Asyncify (binaryen.js, level 1), without fast paths, or with them cleaned up
+ * by binaryen.js or a native wasm-opt and per-exit saves in every clone (the instrumenter's rule
+ * would pick none of these small functions).
+ */
 async function asyncified(fastPaths: false | 'binaryen.js' | 'wasm-opt'): Promise<Uint8Array> {
   const binaryen = await loadBinaryen();
   const module = binaryen.readBinary(await wat(PROGRAM), binaryen.Features.All);
@@ -68,7 +79,9 @@ async function asyncified(fastPaths: false | 'binaryen.js' | 'wasm-opt'): Promis
   }
   if (fastPaths === false) return bytes;
   const native = fastPaths === 'wasm-opt' ? await findWasmOpt() : undefined;
-  return (await addFastPathsToBinary(binaryen, bytes, binaryen.Features.All, native)).bytes;
+  const { bytes: output, stats } = await addFastPathsToBinary(binaryen, bytes, binaryen.Features.All, native, EVERY_CLONE);
+  assert.ok(stats.ownSaveExits > 0, `${fastPaths}: exits with their own save: ${stats.ownSaveExits}`);
+  return output;
 }
 
 interface Run {
@@ -122,8 +135,8 @@ FastPaths('clones every asyncified function and routes the export and the table 
   const module = binaryen.readBinary(await asyncified(false), binaryen.Features.All);
   try {
     const stats = addFastPaths(binaryen, module);
-    // twice, note, fib, main: each can reach tick.
-    assert.is(stats.fastFunctions, 4);
+    // twice, note, fib, pick, main: each can reach tick.
+    assert.is(stats.fastFunctions, 5);
     assert.ok(stats.foldedStateReads > 0 && stats.foldedStateReads < stats.stateReads, `folded ${stats.foldedStateReads} of ${stats.stateReads}`);
     const main = module.getExport('main');
     assert.match(binaryen.getExportInfo(main).value, /\$fast$/);
@@ -143,6 +156,28 @@ FastPaths('clones every asyncified function and routes the export and the table 
   }
 });
 
+FastPaths('unwind exits that need less than every local share save blocks by need; without the step the clones keep the shared one', async () => {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.readBinary(await asyncified(false), binaryen.Features.All);
+  try {
+    const stats = addFastPaths(binaryen, module, true, EVERY_CLONE);
+    assert.ok(stats.ownSaveExits > 0, `exits with their own save: ${stats.ownSaveExits}`);
+    assert.ok(stats.saveBlocks > 0 && stats.saveBlocks <= stats.ownSaveExits, `save blocks: ${stats.saveBlocks}`);
+    assert.ok(stats.droppedStores > 0, `stores left out: ${stats.droppedStores}`);
+    assert.ok(module.validate(), 'the module validates');
+  } finally {
+    module.dispose();
+  }
+  const plain = binaryen.readBinary(await asyncified(false), binaryen.Features.All);
+  try {
+    const without = addFastPaths(binaryen, plain, true, false);
+    assert.is(without.ownSaveExits, 0, `addFastPaths(saves false): got ${without.ownSaveExits} exits with their own save, want 0`);
+    assert.is(without.droppedStores, 0);
+  } finally {
+    plain.dispose();
+  }
+});
+
 FastPaths('without unwinds, the program computes what the uninstrumented one does', async () => {
   const plain = await run(await wat(PROGRAM), 12, new Set());
   const fast = await run(await asyncified('binaryen.js'), 12, new Set());
@@ -157,7 +192,7 @@ FastPaths('a module Asyncify did not instrument is left alone', async () => {
     (global $state (mut i32) (i32.const 0))
     (func (export "asyncify_get_state") (result i32) (global.get $state)))`);
   try {
-    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0 });
+    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, fastNames: new Map() });
   } finally {
     module.dispose();
   }

@@ -29,6 +29,7 @@ import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { expressionChildren } from './function-scan.js';
 import { INSTRUMENTED_ABI } from './instrumented-abi.js';
 import { type NativeWasmOpt, WASM_OPT_FEATURES } from './native-asyncify.js';
+import { inlineUnwindSaves, NO_SAVES, PER_EXIT_SAVES, type PerExitSaveRule, type UnwindSaveStats } from './unwind-liveness.js';
 
 type ExpressionRef = number;
 
@@ -62,7 +63,10 @@ const NORMAL_STATE_GLOBAL = 'stasis$asyncify_state_normal';
 
 /**
  * FAST_PATH_PASSES clean the clones up once their state reads are constants: fold the reads and
- * the guards they decide, drop the dead code and blocks. The full -O1 pipeline gave the same
+ * the guards they decide, drop the dead code and blocks. None of them renumbers locals or moves
+ * a local read or write across a call, which unwind-liveness.ts relies on (a clone's liveness
+ * after a call is the slow version's): keep it so when changing the list (no simplify-locals,
+ * coalesce-locals, code-pushing). The full -O1 pipeline gave the same
  * size within 1% and took 37 s on SQLite in binaryen.js (these: 18 s; 4 s in native wasm-opt).
  */
 export const FAST_PATH_PASSES = ['precompute', 'optimize-instructions', 'remove-unused-brs', 'vacuum', 'merge-blocks'] as const;
@@ -74,15 +78,22 @@ export interface FastPathStats {
   /** Reads of the Asyncify state in the clones, and how many of them became the constant "normal". */
   readonly stateReads: number;
   readonly foldedStateReads: number;
+  /** Unwind exits in the clones that save less than every local, the save blocks they share, and the stores left out of them (unwind-liveness.ts). */
+  readonly ownSaveExits: number;
+  readonly saveBlocks: number;
+  readonly droppedStores: number;
+  /** Each asyncified function's fast clone, by the slow version's name. */
+  readonly fastNames: ReadonlyMap<string, string>;
 }
 
 /**
  * addFastPaths gives every asyncified function of an Asyncify output a fast clone and routes
  * every reference to it (see the file comment), then runs FAST_PATH_PASSES on the clones unless
- * `optimize` is false (the caller then runs them). A module with no asyncified function is left
- * unchanged.
+ * `optimize` is false (the caller then runs them), then gives the clones that `saves` selects
+ * save blocks per unwind exit (unwind-liveness.ts; only when `optimize`, as that must follow the
+ * clean-up). A module with no asyncified function is left unchanged.
  */
-export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = true): FastPathStats {
+export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = true, saves: PerExitSaveRule | false = PER_EXIT_SAVES): FastPathStats {
   const binaryen = api as Accessors;
   const state = asyncifyStateGlobal(binaryen, module);
   const helpers = asyncifyHelpers(binaryen, module);
@@ -95,7 +106,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     else if (!helpers.has(info.name)) defined.push(info.name);
   }
   const asyncified = defined.filter((name) => readsGlobal(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, state));
-  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0 };
+  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, fastNames: new Map() };
   const fastName = new Map(asyncified.map((name) => [name, uniqueName(module, `${name}${FAST_SUFFIX}`)]));
   module.addGlobal(NORMAL_STATE_GLOBAL, binaryen.i32, false, module.i32.const(ASYNCIFY_STATE.normal));
 
@@ -137,10 +148,41 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     forwardWhen(binaryen, module, name, fast, module.i32.eqz(isRewinding()));
     if (referenced.has(name)) forwardWhen(binaryen, module, fast, name, isRewinding());
   }
+  let saved = NO_SAVES;
   if (optimize) {
     for (const fast of fastName.values()) module.runPassesOnFunction(fast, FAST_PATH_PASSES);
+    if (saves) saved = inlineUnwindSavesOf(binaryen, module, fastName, saves);
   }
-  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded };
+  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, fastNames: fastName };
+}
+
+/**
+ * inlineUnwindSavesOf runs inlineUnwindSaves under `rule` on every fast clone of `fastName`
+ * (slow name to clone name) once the clones are cleaned up: the clean-up removes reads only the
+ * rewind path had, and the liveness must be that of the code V8 compiles.
+ */
+export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName: ReadonlyMap<string, string>, rule: PerExitSaveRule): UnwindSaveStats {
+  const binaryen = api as Accessors;
+  const stateGlobal = asyncifyStateGlobal(binaryen, module);
+  const imported = new Set<string>();
+  for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+    if (info.module) imported.add(info.name);
+  }
+  const context = { children: expressionChildren(binaryen), stateGlobal, imported, isUnwindCheck: (condition: ExpressionRef) => isUnwindCheck(binaryen, stateGlobal, condition) };
+  let exits = 0;
+  let saveBlocks = 0;
+  let droppedStores = 0;
+  for (const [slow, fast] of fastName) {
+    const slowHandle = module.getFunction(slow);
+    const fastHandle = module.getFunction(fast);
+    if (!slowHandle || !fastHandle) continue;
+    const result = inlineUnwindSaves(binaryen, module, context, binaryen.getFunctionInfo(fastHandle).body, binaryen.getFunctionInfo(slowHandle).body, rule);
+    exits += result.exits;
+    saveBlocks += result.saveBlocks;
+    droppedStores += result.droppedStores;
+  }
+  return { exits, saveBlocks, droppedStores };
 }
 
 /** The Asyncify state global: the one `asyncify_get_state` returns. */
@@ -321,16 +363,19 @@ class StateFlow {
     this.labels.set(label, joinFlow(this.labels.get(label), flow));
   }
 
-  /** `state == unwinding`, as Asyncify writes it after every call that can unwind. */
   private isUnwindCheck(condition: ExpressionRef): boolean {
-    const b = this.binaryen;
-    if (b.getExpressionId(condition) !== b.BinaryId || b.Binary.getOp(condition) !== b.EqInt32) return false;
-    const left = b.Binary.getLeft(condition);
-    const right = b.Binary.getRight(condition);
-    const isState = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.GlobalGetId && b.GlobalGet.getName(operand) === this.state;
-    const isUnwinding = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === ASYNCIFY_STATE.unwinding;
-    return (isState(left) && isUnwinding(right)) || (isUnwinding(left) && isState(right));
+    return isUnwindCheck(this.binaryen, this.state, condition);
   }
+}
+
+/** isUnwindCheck: `condition` is `state == unwinding`, as Asyncify writes it after every call that can unwind. */
+function isUnwindCheck(b: Accessors, state: string, condition: ExpressionRef): boolean {
+  if (b.getExpressionId(condition) !== b.BinaryId || b.Binary.getOp(condition) !== b.EqInt32) return false;
+  const left = b.Binary.getLeft(condition);
+  const right = b.Binary.getRight(condition);
+  const isState = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.GlobalGetId && b.GlobalGet.getName(operand) === state;
+  const isUnwinding = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === ASYNCIFY_STATE.unwinding;
+  return (isState(left) && isUnwinding(right)) || (isUnwinding(left) && isState(right));
 }
 
 /** forwardWhen makes `from` begin with `if (condition) return to(its parameters)`. */
@@ -408,24 +453,45 @@ export class FastPathError extends Error {
  * addFastPathsToBinary is addFastPaths on the bytes of an Asyncify output, read and written
  * with binaryen.js under `features`. With a native wasm-opt, FAST_PATH_PASSES run there over
  * the whole module (the slow versions are already optimized and barely change), several times
- * faster than binaryen.js on the clones alone; if it fails, binaryen.js runs them.
+ * faster than binaryen.js on the clones alone, and the per-exit saves (`saves`) are added to
+ * its output read back; if it fails, binaryen.js runs them.
  */
-export async function addFastPathsToBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, native?: NativeWasmOpt): Promise<{ bytes: Uint8Array; stats: FastPathStats }> {
+export async function addFastPathsToBinary(
+  binaryen: Binaryen,
+  bytes: Uint8Array,
+  features: number,
+  native?: NativeWasmOpt,
+  saves: PerExitSaveRule | false = PER_EXIT_SAVES,
+): Promise<{ bytes: Uint8Array; stats: FastPathStats }> {
   if (native) {
-    const routed = transformBinary(binaryen, bytes, features, false);
+    const routed = transformBinary(binaryen, bytes, features, false, false);
+    let cleaned: Uint8Array | undefined;
     try {
-      return { bytes: await runWasmOptPasses(native, routed.bytes, FAST_PATH_PASSES), stats: routed.stats };
+      cleaned = await runWasmOptPasses(native, routed.bytes, FAST_PATH_PASSES);
     } catch {
       // As for Asyncify: a native tool that fails is not the program's fault.
     }
+    if (cleaned) return saves && routed.stats.fastFunctions > 0 ? addSavesToBinary(binaryen, cleaned, features, routed.stats, saves) : { bytes: cleaned, stats: routed.stats };
   }
-  return transformBinary(binaryen, bytes, features, true);
+  return transformBinary(binaryen, bytes, features, true, saves);
 }
 
-function transformBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, optimize: boolean): { bytes: Uint8Array; stats: FastPathStats } {
+function addSavesToBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, stats: FastPathStats, rule: PerExitSaveRule): { bytes: Uint8Array; stats: FastPathStats } {
   const module = binaryen.readBinary(bytes, features);
   try {
-    const stats = addFastPaths(binaryen, module, optimize);
+    const saved = inlineUnwindSavesOf(binaryen, module, stats.fastNames, rule);
+    if (saved.exits === 0) return { bytes, stats };
+    binaryen.setDebugInfo(true);
+    return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores } };
+  } finally {
+    module.dispose();
+  }
+}
+
+function transformBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, optimize: boolean, saves: PerExitSaveRule | false): { bytes: Uint8Array; stats: FastPathStats } {
+  const module = binaryen.readBinary(bytes, features);
+  try {
+    const stats = addFastPaths(binaryen, module, optimize, saves);
     binaryen.setDebugInfo(true);
     return { bytes: module.emitBinary(), stats };
   } finally {

@@ -28,6 +28,7 @@ export const INSTRUMENTED_ABI = {
  * reused (it is part of the cache key). 2: counted loops of at most 1024 iterations with no call
  * inside carry no preemption check. 3: asyncified functions have a fast clone without rewind
  * guards (fast-paths.ts). 4: entry checks only on cycles of calls that no loop check precedes
- * (uncovered-calls.ts).
+ * (uncovered-calls.ts). 5: each unwind exit of a fast clone that pays for it has its own save
+ * block, storing only what a resume at that call can read (unwind-liveness.ts).
  */
-export const INSTRUMENTER_VERSION = 4;
+export const INSTRUMENTER_VERSION = 5;

@@ -1,0 +1,586 @@
+// Unwind exits that save only what a resume at their call can read. Runs on each fast clone
+// (fast-paths.ts) after its clean-up.
+//
+// Asyncify saves every local of a function in one block at its end, and every unwind exit
+// (`br_if $unwind (call index) (state == unwinding)` after each call that can unwind) branches
+// there. To V8 every local is then live across every such call, into a merge of hundreds of
+// branches: SQLite's `sqlite3VdbeExec` fast clone (68 locals, 512 exits) ran 3.4x the
+// original's time, and the workload ran as fast as the original once that one save block was
+// deleted (measured; the decision record has the figures).
+//
+// Here each exit K saves only needed(K), and exits with the same set share one save block (a
+// block of their own around the body; exits that need every local keep Asyncify's). A saved
+// value matters only if the slow version reads it when a rewind resumes call K. Asyncify
+// (src/passes/Asyncify.cpp, AsyncifyFlow::process and makeCallSupport) makes the rewind walk
+// forward: code that cannot change the state is inside `if (normal)` (skipped), an `if`
+// holding a call becomes `if (cond | rewinding)` and, for its else arm, `if (!cond |
+// rewinding)` (both entered whatever the condition holds), breaks are skipped, and each call is
+// `if (normal | callIndex == K) { call; if (unwinding) unwind(K) else set result }`, so only call K
+// runs. So what the slow version reads of the restored locals is:
+//
+//  - the operands of call K, when it is re-entered. For a direct call of a wasm function they
+//    do not matter (the callee, rewinding too, restores its own parameters and locals from its
+//    own frame); for an import (the host runs it again) or a `call_indirect` (the table index
+//    picks the callee; its arguments are kept too, conservatively) they do;
+//  - after call K returns (the state is "normal" again): what the clone reads on its
+//    fall-through path after exit K. The clone is a copy of the slow version whose state reads
+//    were replaced by the values they must have, then cleaned up by FAST_PATH_PASSES, which
+//    neither renumber locals nor move local reads or writes across calls; so from exit K on the
+//    slow version runs what the clone runs, and a local dead there is written before it is read.
+//    The save blocks' own reads do not count as uses: what they save is, by the same argument at
+//    the frame's next resume, either live there or never read.
+//
+// Asyncify's later optimizations (its default function passes, after AsyncifyLocals) rewrite
+// the slow version: guards become selects on the state, the prelude is folded into the body,
+// locals are coalesced. Both reads above are taken from that final code, which the clone copies.
+// The rule relies on those passes never making the rewind walk write, before call K, a local
+// from another local's value (code motion upward, out of `if (normal)`): they sink code rather
+// than hoist it, and the select that speculates a guarded `local.set $x` keeps $x's own value
+// when the state is not normal. This is not checked statically (a syntactic check of the walk
+// rejected most of SQLite's functions, see the decision record); the fast-paths property and the
+// checkpoint differential suite exercise it. A dropped store leaves a stale value in the slot,
+// which the slow version restores into a local it writes before reading (or never reads).
+//
+// Extra save blocks cost code, which V8 compiles before the first run; PER_EXIT_SAVES says which
+// clones get them (chosen from measurement: all of them, blocks shared). Anything
+// outside the expected shape (a branch to the save block that is not an unwind check, a save
+// block not at the top of the body, an exit not right after its call) leaves the clone as it was.
+import type { Binaryen, BinaryenModule } from './binaryen-api.js';
+
+type ExpressionRef = number;
+
+/** The accessors this file uses beyond binaryen-api.ts (present in binaryen.js, not in its index.d.ts). */
+type Accessors = Binaryen & {
+  readonly Block: {
+    getName(block: ExpressionRef): string | null;
+    getNumChildren(block: ExpressionRef): number;
+    getChildAt(block: ExpressionRef, index: number): ExpressionRef;
+  };
+  readonly Loop: { getName(loop: ExpressionRef): string | null; getBody(loop: ExpressionRef): ExpressionRef };
+  readonly If: { getCondition(node: ExpressionRef): ExpressionRef; getIfTrue(node: ExpressionRef): ExpressionRef; getIfFalse(node: ExpressionRef): ExpressionRef };
+  readonly Break: {
+    getName(node: ExpressionRef): string;
+    setName(node: ExpressionRef, name: string): void;
+    getCondition(node: ExpressionRef): ExpressionRef;
+    getValue(node: ExpressionRef): ExpressionRef;
+  };
+  readonly Switch: { getNumNames(node: ExpressionRef): number; getNameAt(node: ExpressionRef, index: number): string; getDefaultName(node: ExpressionRef): string };
+  readonly LocalGet: { getIndex(node: ExpressionRef): number };
+  readonly LocalSet: { getIndex(node: ExpressionRef): number; isTee(node: ExpressionRef): boolean; getValue(node: ExpressionRef): ExpressionRef; setValue(node: ExpressionRef, value: ExpressionRef): void };
+  readonly Store: { getPtr(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef };
+  readonly Select: { getIfTrue(node: ExpressionRef): ExpressionRef; getCondition(node: ExpressionRef): ExpressionRef };
+  readonly Drop: { getValue(node: ExpressionRef): ExpressionRef };
+  readonly Binary: { getOp(node: ExpressionRef): number; getLeft(node: ExpressionRef): ExpressionRef; getRight(node: ExpressionRef): ExpressionRef };
+  readonly Unary: { getOp(node: ExpressionRef): number; getValue(node: ExpressionRef): ExpressionRef };
+  readonly Const: { getValueI32(node: ExpressionRef): number };
+  readonly GlobalGet: { getName(node: ExpressionRef): string };
+};
+
+type Children = (expression: ExpressionRef) => ExpressionRef[] | undefined;
+
+/** UnwindSaveStats count what inlineUnwindSaves changed. */
+export interface UnwindSaveStats {
+  /** Unwind exits that save less than every local. */
+  readonly exits: number;
+  /** Save blocks added (exits with the same saved set share one). */
+  readonly saveBlocks: number;
+  /** Stores of locals left out, over all those exits. */
+  readonly droppedStores: number;
+}
+
+/** PerExitSaveRule says which fast clones get save blocks per exit: those with at least `minExits` unwind exits and `minLocals` saved locals. */
+export interface PerExitSaveRule {
+  readonly minExits: number;
+  readonly minLocals: number;
+}
+
+/** EVERY_CLONE applies per-exit saves to every clone that has the shape (tests use it to exercise them on small programs). */
+export const EVERY_CLONE: PerExitSaveRule = { minExits: 0, minLocals: 0 };
+
+/**
+ * PER_EXIT_SAVES is the rule the instrumenter uses: every clone. Sharing a block among the exits
+ * with equal sets keeps the growth to about a quarter (SQLite +24%), and on the bench's first run
+ * that was no slower than limiting the saves to the big functions (64 exits and 32 locals: +10%);
+ * both were faster than version 4 (the decision record has the figures).
+ */
+export const PER_EXIT_SAVES: PerExitSaveRule = EVERY_CLONE;
+
+/** NO_SAVES is UnwindSaveStats of a clone left as it was. */
+export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0 };
+
+/** UnwindSaveContext is what inlineUnwindSaves needs to know of the module. */
+export interface UnwindSaveContext {
+  readonly children: Children;
+  /** Asyncify's state global. */
+  readonly stateGlobal: string;
+  /** isUnwindCheck recognises the exits' conditions (`state == unwinding`). */
+  readonly isUnwindCheck: (condition: ExpressionRef) => boolean;
+  /** The imported functions: a resumed call of one runs in the host again, with the operands the slow version evaluates. */
+  readonly imported: ReadonlySet<string>;
+}
+
+/**
+ * inlineUnwindSaves makes each unwind exit of the fast clone `fastBody` (after its clean-up)
+ * save only what a resume of its call by the slow version `slowBody` can read, exits with the
+ * same set sharing one save block (see the file comment). The clone is left unchanged when
+ * `rule` excludes it or when either body has not the shape expected.
+ */
+export function inlineUnwindSaves(
+  api: Binaryen,
+  module: BinaryenModule,
+  context: UnwindSaveContext,
+  fastBody: ExpressionRef,
+  slowBody: ExpressionRef,
+  rule: PerExitSaveRule,
+): UnwindSaveStats {
+  const binaryen = api as Accessors;
+  const { children, isUnwindCheck } = context;
+  const fast = findExits(binaryen, children, fastBody, isUnwindCheck);
+  const slow = findExits(binaryen, children, slowBody, isUnwindCheck);
+  if (!fast || !slow) return NO_SAVES;
+  const save = saveBlock(binaryen, fastBody, fast.label);
+  if (!save) return NO_SAVES;
+  const savedLocals = save.statements.reduce((all, statement) => all | storedLocal(binaryen, statement), 0n);
+  if (fast.exits.size < rule.minExits || bitCount(savedLocals) < rule.minLocals) return NO_SAVES;
+  const resumed = rewindWalk(binaryen, context, slowBody, slow.label);
+  if (!resumed) return NO_SAVES;
+  const liveness = new Liveness(binaryen, children, fast.label, fast.exits);
+  if (!liveness.run(fastBody)) return NO_SAVES;
+  const saved = savedLocals;
+  const groups = new Map<bigint, ExpressionRef[]>();
+  let droppedStores = 0;
+  let exits = 0;
+  for (const exit of fast.exits) {
+    const after = liveness.afterExit.get(exit);
+    const callIndex = constantIndex(binaryen, exit);
+    // An exit the analysis never reached is dead code; one without a constant index is not Asyncify's.
+    if (after === undefined || callIndex === undefined) continue;
+    const operands = resumed.get(callIndex);
+    if (operands === undefined) return NO_SAVES;
+    const needed = (after | operands) & saved;
+    if (needed === saved) continue;
+    const group = groups.get(needed) ?? [];
+    group.push(exit);
+    groups.set(needed, group);
+    exits++;
+    droppedStores += save.statements.filter((statement) => storesUnneededLocal(binaryen, statement, needed)).length;
+  }
+  if (groups.size === 0) return NO_SAVES;
+  // Nest one block per saved set around the body: block $unwind ((set idx (block $unwind$1
+  // ((set idx (block $unwind$0 BODY)) stores0 return)) stores1 return)), then Asyncify's full
+  // save after $unwind as before.
+  let inner = blockChildren(binaryen, save.unwindBlock);
+  let number = 0;
+  for (const [needed, group] of groups) {
+    const label = `${fast.label}$${number++}`;
+    for (const exit of group) binaryen.Break.setName(exit, label);
+    const kept = savedStatements(binaryen, module, save.statements, needed);
+    const leave = save.result ? module.return(module.copyExpression(save.result)) : module.return();
+    inner = [module.block(null, [module.local.set(save.indexLocal, module.block(label, inner, binaryen.i32)), ...kept, leave])];
+  }
+  binaryen.LocalSet.setValue(save.indexSet, module.block(fast.label, inner, binaryen.i32));
+  return { exits, saveBlocks: groups.size, droppedStores };
+}
+
+function bitCount(bits: bigint): number {
+  let count = 0;
+  for (let rest = bits; rest !== 0n; rest &= rest - 1n) count++;
+  return count;
+}
+
+function blockChildren(binaryen: Accessors, block: ExpressionRef): ExpressionRef[] {
+  const list: ExpressionRef[] = [];
+  for (let index = 0, count = binaryen.Block.getNumChildren(block); index < count; index++) list.push(binaryen.Block.getChildAt(block, index));
+  return list;
+}
+
+function constantIndex(binaryen: Accessors, exit: ExpressionRef): number | undefined {
+  const value = binaryen.Break.getValue(exit);
+  if (!value || binaryen.getExpressionId(value) !== binaryen.ConstId) return undefined;
+  return binaryen.Const.getValueI32(value);
+}
+
+interface SaveBlock {
+  /** `local.set $index (block $unwind ...)` and its block. */
+  readonly indexSet: ExpressionRef;
+  readonly unwindBlock: ExpressionRef;
+  readonly indexLocal: number;
+  /** The statements after it: push the call index, store the locals, move the data pointer. */
+  readonly statements: ExpressionRef[];
+  /** The value returned after an unwind, if the function has a result. */
+  readonly result: ExpressionRef | undefined;
+}
+
+/**
+ * saveBlock finds Asyncify's save block: the statements after `local.set $index (block $unwind
+ * ...)` at the top of the body (less the value returned last, if the function has a result).
+ */
+function saveBlock(binaryen: Accessors, body: ExpressionRef, label: string): SaveBlock | undefined {
+  const position = unwindBlockPosition(binaryen, body, label);
+  if (!position) return undefined;
+  const { block, index: start } = position;
+  const statements: ExpressionRef[] = [];
+  for (let index = start + 1, count = binaryen.Block.getNumChildren(block); index < count; index++) statements.push(binaryen.Block.getChildAt(block, index));
+  const last = statements[statements.length - 1];
+  const result = last !== undefined && binaryen.getExpressionType(last) !== binaryen.none ? statements.pop() : undefined;
+  if (statements.some((statement) => binaryen.getExpressionType(statement) !== binaryen.none)) return undefined;
+  const indexSet = binaryen.Block.getChildAt(block, start);
+  return { indexSet, unwindBlock: binaryen.LocalSet.getValue(indexSet), indexLocal: binaryen.LocalSet.getIndex(indexSet), statements, result };
+}
+
+/**
+ * unwindBlockPosition finds `local.set $index (block $unwind ...)` among the top-level
+ * statements of `body`, or of the unnamed block that ends it (a forward added before the body
+ * by fast-paths.ts wraps it so): the block holding it and its position there.
+ */
+function unwindBlockPosition(binaryen: Accessors, body: ExpressionRef, label: string): { block: ExpressionRef; index: number } | undefined {
+  let block = body;
+  while (binaryen.getExpressionId(block) === binaryen.BlockId) {
+    const count = binaryen.Block.getNumChildren(block);
+    for (let index = 0; index < count; index++) {
+      const child = binaryen.Block.getChildAt(block, index);
+      if (binaryen.getExpressionId(child) !== binaryen.LocalSetId) continue;
+      const value = binaryen.LocalSet.getValue(child);
+      if (binaryen.getExpressionId(value) === binaryen.BlockId && binaryen.Block.getName(value) === label) return { block, index };
+    }
+    const last = count > 0 ? binaryen.Block.getChildAt(block, count - 1) : 0;
+    if (!last || binaryen.getExpressionId(last) !== binaryen.BlockId || binaryen.Block.getName(last)) return undefined;
+    block = last;
+  }
+  return undefined;
+}
+
+/**
+ * storedLocal: the bit of $x if `statement` is `store (local.get $base) (local.get $x)` or
+ * `store (local.tee $base (...)) (local.get $x)` (the first store sets the base), else 0.
+ */
+function storedLocal(binaryen: Accessors, statement: ExpressionRef): bigint {
+  if (binaryen.getExpressionId(statement) !== binaryen.StoreId) return 0n;
+  const pointer = binaryen.Store.getPtr(statement);
+  const value = binaryen.Store.getValue(statement);
+  const pointerIsLocal = binaryen.getExpressionId(pointer) === binaryen.LocalGetId || (binaryen.getExpressionId(pointer) === binaryen.LocalSetId && binaryen.LocalSet.isTee(pointer));
+  if (!pointerIsLocal || binaryen.getExpressionId(value) !== binaryen.LocalGetId) return 0n;
+  return 1n << BigInt(binaryen.LocalGet.getIndex(value));
+}
+
+/** storesUnneededLocal: `statement` stores a local (storedLocal) not in `needed`. */
+function storesUnneededLocal(binaryen: Accessors, statement: ExpressionRef, needed: bigint): boolean {
+  const local = storedLocal(binaryen, statement);
+  return local !== 0n && (local & needed) === 0n;
+}
+
+/** savedStatements copies the save block's statements for `needed`: a store left out keeps the base it sets, if any. */
+function savedStatements(binaryen: Accessors, module: BinaryenModule, statements: readonly ExpressionRef[], needed: bigint): ExpressionRef[] {
+  const kept: ExpressionRef[] = [];
+  for (const statement of statements) {
+    if (!storesUnneededLocal(binaryen, statement, needed)) {
+      kept.push(module.copyExpression(statement));
+      continue;
+    }
+    const pointer = binaryen.Store.getPtr(statement);
+    if (binaryen.getExpressionId(pointer) === binaryen.LocalSetId) kept.push(module.local.set(binaryen.LocalSet.getIndex(pointer), module.copyExpression(binaryen.LocalSet.getValue(pointer))));
+  }
+  return kept;
+}
+
+/**
+ * findExits finds the unwind exits: conditional breaks on an unwind check, all to one label.
+ * undefined if there is none, or if any other branch targets that label.
+ */
+function findExits(
+  binaryen: Accessors,
+  children: Children,
+  body: ExpressionRef,
+  isUnwindCheck: (condition: ExpressionRef) => boolean,
+): { label: string; exits: Set<ExpressionRef> } | undefined {
+  let label: string | undefined;
+  const exits = new Set<ExpressionRef>();
+  const targets = new Set<string>();
+  const stack = [body];
+  while (stack.length > 0) {
+    const expression = stack.pop() as ExpressionRef;
+    const id = binaryen.getExpressionId(expression);
+    if (id === binaryen.BreakId) {
+      const condition = binaryen.Break.getCondition(expression);
+      if (condition && isUnwindCheck(condition)) {
+        const name = binaryen.Break.getName(expression);
+        if (label !== undefined && label !== name) return undefined;
+        label = name;
+        exits.add(expression);
+      } else {
+        targets.add(binaryen.Break.getName(expression));
+      }
+    } else if (id === binaryen.SwitchId) {
+      for (let index = 0, count = binaryen.Switch.getNumNames(expression); index < count; index++) targets.add(binaryen.Switch.getNameAt(expression, index));
+      targets.add(binaryen.Switch.getDefaultName(expression));
+    }
+    const list = children(expression);
+    if (!list) return undefined;
+    stack.push(...list);
+  }
+  if (label === undefined || targets.has(label)) return undefined;
+  return { label, exits };
+}
+
+/** The state tests Asyncify's output uses (normal is 0, unwinding 1, rewinding 2). */
+class StateTests {
+  private readonly binaryen: Accessors;
+  private readonly stateGlobal: string;
+
+  constructor(binaryen: Accessors, stateGlobal: string) {
+    this.binaryen = binaryen;
+    this.stateGlobal = stateGlobal;
+  }
+
+  isState(node: ExpressionRef): boolean {
+    const b = this.binaryen;
+    return b.getExpressionId(node) === b.GlobalGetId && b.GlobalGet.getName(node) === this.stateGlobal;
+  }
+
+  /** The condition holds only when the state is not "rewinding". */
+  notRewinding(condition: ExpressionRef): boolean {
+    const b = this.binaryen;
+    if (b.getExpressionId(condition) === b.UnaryId && b.Unary.getOp(condition) === b.EqZInt32) {
+      const operand = b.Unary.getValue(condition);
+      return this.isState(operand) || this.comparesState(operand, b.EqInt32, 2);
+    }
+    return this.comparesState(condition, b.EqInt32, 0) || this.comparesState(condition, b.NeInt32, 2);
+  }
+
+  /** The condition is `state == rewinding`. */
+  rewinding(condition: ExpressionRef): boolean {
+    return this.comparesState(condition, this.binaryen.EqInt32, 2);
+  }
+
+  private comparesState(node: ExpressionRef, op: number, value: number): boolean {
+    const b = this.binaryen;
+    if (b.getExpressionId(node) !== b.BinaryId || b.Binary.getOp(node) !== op) return false;
+    const left = b.Binary.getLeft(node);
+    const right = b.Binary.getRight(node);
+    const isConst = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === value;
+    return (this.isState(left) && isConst(right)) || (isConst(left) && this.isState(right));
+  }
+}
+
+/**
+ * rewindWalk reads the slow version `body` as a rewind runs it (see the file comment) and
+ * returns, for each call index, the locals a resume of that call reads in its operands when
+ * they matter (an import or a `call_indirect`; 0 for a direct call of a wasm function).
+ * undefined when the body has not the expected shape or its walk may write a local from
+ * another one.
+ */
+function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, body: ExpressionRef, unwindLabel: string): Map<number, bigint> | undefined {
+  const b = binaryen;
+  const { children, isUnwindCheck, imported } = context;
+  const tests = new StateTests(binaryen, context.stateGlobal);
+  const position = unwindBlockPosition(binaryen, body, unwindLabel);
+  if (!position) return undefined;
+  const operands = new Map<number, bigint>();
+  let shaped = true;
+
+  const exitIndex = (statement: ExpressionRef): number | undefined => {
+    let node = statement;
+    if (b.getExpressionId(node) === b.DropId) node = b.Drop.getValue(node);
+    if (b.getExpressionId(node) !== b.BreakId || b.Break.getName(node) !== unwindLabel) return undefined;
+    const condition = b.Break.getCondition(node);
+    return condition && isUnwindCheck(condition) ? constantIndex(binaryen, node) : undefined;
+  };
+  const readsOf = (expression: ExpressionRef): bigint => {
+    let read = 0n;
+    const stack = [expression];
+    while (stack.length > 0) {
+      const node = stack.pop() as ExpressionRef;
+      if (b.getExpressionId(node) === b.LocalGetId) read |= 1n << BigInt(b.LocalGet.getIndex(node));
+      const list = children(node);
+      if (!list) shaped = false;
+      else stack.push(...list);
+    }
+    return read;
+  };
+  /** The call statement before exit K: the call's operands are evaluated in the walk, its result is set after it returns. */
+  const visitCall = (statement: ExpressionRef, callIndex: number): void => {
+    let call = statement;
+    const id = b.getExpressionId(call);
+    if (id === b.DropId) call = b.Drop.getValue(call);
+    else if (id === b.LocalSetId && !b.LocalSet.isTee(call)) call = b.LocalSet.getValue(call);
+    const callId = b.getExpressionId(call);
+    if (callId !== b.CallId && callId !== b.CallIndirectId) {
+      shaped = false;
+      return;
+    }
+    const list = children(call) ?? [];
+    for (const operand of list) visit(operand);
+    const resumedByHost = callId === b.CallIndirectId || imported.has(b.Call.getTarget(call));
+    operands.set(callIndex, (operands.get(callIndex) ?? 0n) | (resumedByHost ? list.reduce((read, operand) => read | readsOf(operand), 0n) : 0n));
+  };
+  const visit = (expression: ExpressionRef): void => {
+    const id = b.getExpressionId(expression);
+    if (id === b.IfId) {
+      const condition = b.If.getCondition(expression);
+      const ifFalse = b.If.getIfFalse(expression);
+      visit(condition);
+      // `if (normal)` is skipped; `if (rewinding)` restores the frame and pops the call index.
+      if (!tests.notRewinding(condition) && !tests.rewinding(condition)) visit(b.If.getIfTrue(expression));
+      if (ifFalse) visit(ifFalse);
+      return;
+    }
+    if (id === b.BlockId) {
+      const list = blockChildren(binaryen, expression);
+      for (let index = 0; index < list.length; index++) {
+        const callIndex = exitIndex(list[index + 1] ?? 0);
+        if (callIndex !== undefined) {
+          visitCall(list[index] as ExpressionRef, callIndex);
+          // What follows the exit runs after call K returned, in the normal state.
+          return;
+        }
+        visit(list[index] as ExpressionRef);
+      }
+      return;
+    }
+    if (id === b.BreakId && b.Break.getName(expression) === unwindLabel) {
+      // An exit not directly after its call in a block: not the shape expected.
+      shaped = false;
+      return;
+    }
+    const list = children(expression);
+    if (!list) {
+      shaped = false;
+      return;
+    }
+    for (const child of list) visit(child);
+  };
+
+  // Everything before the unwind block, outer levels included (a forward at the top), then the
+  // unwind block's own body, but not the save block after it.
+  for (let outer = body; outer !== position.block; ) {
+    const count = b.Block.getNumChildren(outer);
+    for (let index = 0; index < count - 1; index++) visit(b.Block.getChildAt(outer, index));
+    outer = b.Block.getChildAt(outer, count - 1);
+  }
+  for (let index = 0; index < position.index; index++) visit(b.Block.getChildAt(position.block, index));
+  visit(b.LocalSet.getValue(b.Block.getChildAt(position.block, position.index)));
+  return shaped ? operands : undefined;
+}
+
+/**
+ * Liveness is a backward analysis of which locals may be read before being written, over
+ * structured control flow (loops to a fixed point). Branches to the unwind label contribute
+ * nothing (see the file comment); for each unwind exit it records the set live on its
+ * fall-through path, joined over the fixed-point rounds.
+ */
+class Liveness {
+  readonly afterExit = new Map<ExpressionRef, bigint>();
+  private readonly labels = new Map<string, bigint>();
+  /** Each loop's entry set from its last fixed point: a later one is never smaller, so it starts there. */
+  private readonly loopEntries = new Map<ExpressionRef, bigint>();
+  private readonly binaryen: Accessors;
+  private readonly children: Children;
+  private readonly unwindLabel: string;
+  private readonly exits: ReadonlySet<ExpressionRef>;
+  private failed = false;
+
+  constructor(binaryen: Accessors, children: Children, unwindLabel: string, exits: ReadonlySet<ExpressionRef>) {
+    this.binaryen = binaryen;
+    this.children = children;
+    this.unwindLabel = unwindLabel;
+    this.exits = exits;
+  }
+
+  /** run analyses the body; false when it met something it cannot analyse. */
+  run(body: ExpressionRef): boolean {
+    this.visit(body, 0n);
+    return !this.failed;
+  }
+
+  private target(name: string): bigint {
+    if (name === this.unwindLabel) return 0n;
+    const live = this.labels.get(name);
+    if (live === undefined) this.failed = true;
+    return live ?? 0n;
+  }
+
+  /** visit returns the locals live before `expression`, given those live after it. */
+  private visit(expression: ExpressionRef, after: bigint): bigint {
+    const b = this.binaryen;
+    const id = b.getExpressionId(expression);
+    switch (id) {
+      case b.BlockId: {
+        const name = b.Block.getName(expression);
+        const outer = name ? this.labels.get(name) : undefined;
+        if (name) this.labels.set(name, after);
+        let live = after;
+        for (let index = b.Block.getNumChildren(expression) - 1; index >= 0; index--) live = this.visit(b.Block.getChildAt(expression, index), live);
+        if (name) this.restore(name, outer);
+        return live;
+      }
+      case b.LoopId: {
+        const name = b.Loop.getName(expression);
+        const outer = name ? this.labels.get(name) : undefined;
+        let entry = this.loopEntries.get(expression) ?? 0n;
+        for (;;) {
+          if (name) this.labels.set(name, entry);
+          const next = this.visit(b.Loop.getBody(expression), after) | entry;
+          if (next === entry || !name) {
+            entry = next;
+            break;
+          }
+          entry = next;
+        }
+        this.loopEntries.set(expression, entry);
+        if (name) this.restore(name, outer);
+        return entry;
+      }
+      case b.IfId: {
+        const ifFalse = b.If.getIfFalse(expression);
+        const live = this.visit(b.If.getIfTrue(expression), after) | (ifFalse ? this.visit(ifFalse, after) : after);
+        return this.visit(b.If.getCondition(expression), live);
+      }
+      case b.BreakId: {
+        const condition = b.Break.getCondition(expression);
+        const value = b.Break.getValue(expression);
+        const taken = this.target(b.Break.getName(expression));
+        if (this.exits.has(expression)) this.afterExit.set(expression, (this.afterExit.get(expression) ?? 0n) | after);
+        let live = condition ? taken | after : taken;
+        if (condition) live = this.visit(condition, live);
+        return value ? this.visit(value, live) : live;
+      }
+      case b.SwitchId: {
+        let live = this.target(b.Switch.getDefaultName(expression));
+        for (let index = 0, count = b.Switch.getNumNames(expression); index < count; index++) live |= this.target(b.Switch.getNameAt(expression, index));
+        return this.visitBackward(this.children(expression) ?? [], live);
+      }
+      case b.ReturnId:
+      case b.UnreachableId:
+        return this.visitBackward(this.children(expression) ?? [], 0n);
+      case b.LocalGetId:
+        return after | (1n << BigInt(b.LocalGet.getIndex(expression)));
+      case b.LocalSetId:
+        return this.visit(b.LocalSet.getValue(expression), after & ~(1n << BigInt(b.LocalSet.getIndex(expression))));
+      case b.CallIndirectId: {
+        // Evaluated operands first, then the table index (children() lists the index first).
+        const list = this.children(expression) ?? [];
+        return this.visitBackward([...list.slice(1), ...list.slice(0, 1)], after);
+      }
+      default: {
+        const list = this.children(expression);
+        if (!list) {
+          this.failed = true;
+          return after;
+        }
+        return this.visitBackward(list, after);
+      }
+    }
+  }
+
+  /** visitBackward visits expressions evaluated in the order given, last first. */
+  private visitBackward(list: readonly ExpressionRef[], after: bigint): bigint {
+    let live = after;
+    for (let index = list.length - 1; index >= 0; index--) live = this.visit(list[index] as ExpressionRef, live);
+    return live;
+  }
+
+  private restore(name: string, outer: bigint | undefined): void {
+    if (outer === undefined) this.labels.delete(name);
+    else this.labels.set(name, outer);
+  }
+}
