@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
+import { BodySpliceError, codeEntries, spliceBodies, withStubBodies } from './body-splice.js';
 import { expressionChildren } from './function-scan.js';
 import { INSTRUMENTED_ABI } from './instrumented-abi.js';
 import { type NativeWasmOpt, WASM_OPT_FEATURES } from './native-asyncify.js';
@@ -451,10 +452,9 @@ export class FastPathError extends Error {
 
 /**
  * addFastPathsToBinary is addFastPaths on the bytes of an Asyncify output, read and written
- * with binaryen.js under `features`. With a native wasm-opt, FAST_PATH_PASSES run there over
- * the whole module (the slow versions are already optimized and barely change), several times
- * faster than binaryen.js on the clones alone, and the per-exit saves (`saves`) are added to
- * its output read back; if it fails, binaryen.js runs them.
+ * with binaryen.js under `features`. With a native wasm-opt, FAST_PATH_PASSES run there on the
+ * fast clones only (optimizedClones), several times faster than binaryen.js, and the per-exit
+ * saves (`saves`) are added to its output read back; if it fails, binaryen.js runs them.
  */
 export async function addFastPathsToBinary(
   binaryen: Binaryen,
@@ -465,15 +465,35 @@ export async function addFastPathsToBinary(
 ): Promise<{ bytes: Uint8Array; stats: FastPathStats }> {
   if (native) {
     const routed = transformBinary(binaryen, bytes, features, false, false);
+    if (routed.stats.fastFunctions === 0) return routed;
     let cleaned: Uint8Array | undefined;
     try {
-      cleaned = await runWasmOptPasses(native, routed.bytes, FAST_PATH_PASSES);
+      cleaned = await optimizedClones(native, routed.bytes, codeEntries(bytes).length);
     } catch {
       // As for Asyncify: a native tool that fails is not the program's fault.
     }
     if (cleaned) return saves && routed.stats.fastFunctions > 0 ? addSavesToBinary(binaryen, cleaned, features, routed.stats, saves) : { bytes: cleaned, stats: routed.stats };
   }
   return transformBinary(binaryen, bytes, features, true, saves);
+}
+
+/**
+ * optimizedClones runs FAST_PATH_PASSES on the fast clones of `routed` (addFastPaths's output
+ * without its passes), which are the defined functions from `firstClone` on: addFastPaths
+ * appends them. The other functions, the slow versions Asyncify already optimized and the
+ * functions it left alone, go to wasm-opt as stubs and keep their bytes (body-splice.ts): the
+ * passes would barely change them, and they are half of SQLite's code. Should the splice
+ * refuse, the passes run on the whole module.
+ */
+async function optimizedClones(native: NativeWasmOpt, routed: Uint8Array, firstClone: number): Promise<Uint8Array> {
+  const isClone = (definedIndex: number): boolean => definedIndex >= firstClone;
+  const optimized = await runWasmOptPasses(native, withStubBodies(routed, isClone), FAST_PATH_PASSES);
+  try {
+    return spliceBodies(routed, optimized, isClone);
+  } catch (cause) {
+    if (!(cause instanceof BodySpliceError)) throw cause;
+    return runWasmOptPasses(native, routed, FAST_PATH_PASSES);
+  }
 }
 
 function addSavesToBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, stats: FastPathStats, rule: PerExitSaveRule): { bytes: Uint8Array; stats: FastPathStats } {

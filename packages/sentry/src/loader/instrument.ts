@@ -179,7 +179,7 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
   let tool = 'binaryen.js';
   if (native) {
     try {
-      bytes = await asyncifyWithWasmOpt(native, prepared, plan.asyncImports, plan.onlyList, level);
+      bytes = await asyncifyWithWasmOpt(native, prepared, plan.asyncImports, plan.onlyList, level, (definedIndex) => plan.instrumented[definedIndex] === 1);
       tool = native.tool;
     } catch {
       // A native tool that fails (an old build, a crash) is not the program's fault: fall back.
@@ -230,6 +230,8 @@ interface AsyncifyPlan {
   readonly asyncImports: readonly string[];
   /** Functions Asyncify instruments (never empty: see prepare). */
   readonly onlyList: readonly string[];
+  /** 1 for each defined function, in module order, that is on the only-list. */
+  readonly instrumented: Uint8Array;
   readonly globals: string[];
   readonly memory: { readonly minimum: number; readonly maximum?: number };
   readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks' | 'boundedLoops'>;
@@ -352,6 +354,12 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
   const imported = new Set(functionImports);
   const asyncified = [...graph.callersOf(unwindRoots)].filter((name) => !imported.has(name) && name !== INSTRUMENTED_PREEMPT_NAME);
   clock.lap('callGraph');
+  const onlyListed = new Set(asyncified);
+  const instrumented: number[] = [];
+  for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+    if (!info.module) instrumented.push(onlyListed.has(info.name) ? 1 : 0);
+  }
   const globals = exportMutableGlobals(binaryen, module, program);
   const memoryInfo = module.getMemoryInfo();
   module.addMemoryImport('0', INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.memoryImport, false);
@@ -362,6 +370,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
     // An empty only-list means "no list" to Asyncify; a module with nothing to instrument
     // still gets a harmless entry so that Asyncify does not fall back to instrumenting all.
     onlyList: asyncified.length > 0 ? asyncified : [INSTRUMENTED_ABI.entry],
+    instrumented: Uint8Array.from(instrumented),
     globals,
     memory: { minimum: memoryInfo.initial, ...(memoryInfo.max !== undefined ? { maximum: memoryInfo.max } : {}) },
     counts: {

@@ -30,5 +30,7 @@ export const INSTRUMENTED_ABI = {
  * guards (fast-paths.ts). 4: entry checks only on cycles of calls that no loop check precedes
  * (uncovered-calls.ts). 5: each unwind exit of a fast clone that pays for it has its own save
  * block, storing only what a resume at that call can read (unwind-liveness.ts).
+ * 6: the functions Asyncify leaves alone keep their prepared bodies (wasm-opt 108 no longer
+ * re-optimises them), and FAST_PATH_PASSES run on the fast clones only (body-splice.ts).
  */
-export const INSTRUMENTER_VERSION = 5;
+export const INSTRUMENTER_VERSION = 6;

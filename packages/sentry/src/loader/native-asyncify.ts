@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { BodySpliceError, spliceBodies, withStubBodies } from './body-splice.js';
 
 const run = promisify(execFile);
 
@@ -103,14 +104,32 @@ function isNativeExecutable(file: string): boolean {
   }
 }
 
-/** asyncifyWithWasmOpt runs the Asyncify pass on `prepared` and returns the output bytes; a failure rejects. */
+/**
+ * asyncifyWithWasmOpt runs the Asyncify pass on `prepared` and returns the output bytes; a
+ * failure rejects. With `instrumented` (by index among the defined functions), the functions
+ * Asyncify leaves alone go to wasm-opt as stubs and keep their prepared bodies (body-splice.ts):
+ * wasm-opt 108 would otherwise flatten and optimise them for nothing (newer Binaryen limits its
+ * passes to the instrumented functions). Should the splice refuse, the whole module is run.
+ */
 export async function asyncifyWithWasmOpt(
   tool: NativeWasmOpt,
   prepared: Uint8Array,
   asyncImports: readonly string[],
   onlyList: readonly string[],
   optimizeLevel: number,
+  instrumented?: (definedIndex: number) => boolean,
 ): Promise<Uint8Array> {
+  if (!instrumented) return runAsyncify(tool, prepared, asyncImports, onlyList, optimizeLevel);
+  const output = await runAsyncify(tool, withStubBodies(prepared, instrumented), asyncImports, onlyList, optimizeLevel);
+  try {
+    return spliceBodies(output, prepared, (definedIndex) => !instrumented(definedIndex));
+  } catch (cause) {
+    if (!(cause instanceof BodySpliceError)) throw cause;
+    return runAsyncify(tool, prepared, asyncImports, onlyList, optimizeLevel);
+  }
+}
+
+async function runAsyncify(tool: NativeWasmOpt, prepared: Uint8Array, asyncImports: readonly string[], onlyList: readonly string[], optimizeLevel: number): Promise<Uint8Array> {
   const directory = await mkdtemp(join(tmpdir(), 'stasis-asyncify-'));
   try {
     const input = join(directory, 'input.wasm');
