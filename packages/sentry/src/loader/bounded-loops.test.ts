@@ -2,21 +2,25 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Binaryen } from './binaryen-api.js';
-import { type LoopExitTest, MAX_UNCHECKED_TRIPS, boundedTrips, loopContext, uncheckedLoops } from './bounded-loops.js';
+import { type LoopExitTest, MAX_UNCHECKED_TRIPS, boundedTrips, loopContext, planLoops, uncheckedLoops } from './bounded-loops.js';
 import { expressionChildren, scanModule } from './function-scan.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /** A bottom-tested counted loop `for (i = start; i != limit; i += step)` over a declared local. */
-const counted = (name: string, prelude: string, limit: number, body = '', test = 'i32.ne') => `
+const counted = (name: string, prelude: string, limit: number, body = '', test = 'i32.ne', limitExpression = `(i32.const ${limit})`) => `
   (func $${name} (param $p i32) (local $i i32) (local $other i32)
     ${prelude}
     (loop $again
       ${body}
-      (br_if $again (${test} (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const ${limit})))))`;
+      (br_if $again (${test} (local.tee $i (i32.add (local.get $i) (i32.const 4))) ${limitExpression}))))`;
 
-/** Every function is named for what the analysis must conclude: `free_*` loops need no check, `checked_*` loops keep theirs. */
+/**
+ * Every function is named for what planLoops must conclude: `free_*` loops need no check,
+ * `versioned_*` loops are bounded on entry at run time, `checked_*` loops keep their check
+ * (EXPECTED says how many of each where a function mixes them).
+ */
 const MODULE = `(module
   (func $leaf)
   ${counted('free_zero_default', '', 64)}
@@ -26,11 +30,22 @@ const MODULE = `(module
   ${counted('checked_misses_limit', '', 65)}
   ${counted('checked_call_inside', '', 64, '(call $leaf)')}
   ${counted('checked_second_write', '', 64, '(local.set $i (i32.const 0))')}
-  ${counted('checked_from_parameter', '(local.set $i (local.get $p))', 64)}
-  ${counted('checked_nested_write_before', '(if (local.get $p) (then (local.set $i (i32.const 32))))', 64)}
+  ${counted('versioned_from_parameter', '(local.set $i (local.get $p))', 64)}
+  ${counted('versioned_nested_write_before', '(if (local.get $p) (then (local.set $i (i32.const 32))))', 64)}
   ${counted('checked_inner_loop', '', 64, '(loop $inner (br_if $inner (local.get $p)))')}
-  (func $checked_parameter_counter (param $i i32)
+  ${counted('free_enclosing_versioned', '', 64, '(local.set $other (local.get $p)) (loop $inner (br_if $inner (local.tee $other (i32.sub (local.get $other) (i32.const 1)))))')}
+  ${counted('versioned_local_limit', '', 64, '', 'i32.lt_s', '(local.get $p)')}
+  ${counted('checked_limit_written', '', 64, '(local.set $p (i32.const 1))', 'i32.lt_s', '(local.get $p)')}
+  (func $versioned_parameter_counter (param $i i32)
     (loop $again (br_if $again (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 8)))))
+  (func $versioned_bare_tee (param $n i32)
+    (loop $again (br_if $again (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func $versioned_step_before_test (param $n i32) (local $i i32) (local $old i32)
+    (loop $again
+      (local.set $i (i32.add (local.tee $old (local.get $i)) (i32.const 1)))
+      (br_if $again (i32.ne (local.get $i) (local.get $n)))))
+  (func $checked_unknown_test (param $n i32)
+    (loop $again (br_if $again (i32.eqz (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
   (func $free_while (local $i i32)
     (loop $again
       (if (i32.eqz (i32.eq (local.get $i) (i32.const 252)))
@@ -46,9 +61,17 @@ const MODULE = `(module
   (func $free_no_back_edge (loop $once (nop)))
   (memory 1))`;
 
+/** EXPECTED gives [unchecked, versioned] for the functions whose loops are not all of one kind. */
+const EXPECTED: Record<string, readonly [number, number]> = {
+  // The outer loop is unbounded; the inner one starts from a value the outer back edge changes.
+  checked_enclosing_loop: [0, 1],
+  // The inner loop is versioned, so the outer one of 16 iterations needs no check.
+  free_enclosing_versioned: [1, 1],
+};
+
 const BoundedLoops = suite('uncheckedLoops');
 
-BoundedLoops('leaves out exactly the counted, call-free loops of bounded trip count', async () => {
+BoundedLoops('leaves out exactly the counted, call-free loops of bounded trip count, and versions those bounded on entry', async () => {
   const binaryen = (await import('binaryen')).default as unknown as Binaryen;
   // Through the binary format, with the name section, as the instrumenter reads real programs.
   const parsed = (binaryen as unknown as { parseText(text: string): ReturnType<Binaryen['readBinary']> }).parseText(MODULE);
@@ -64,13 +87,15 @@ BoundedLoops('leaves out exactly the counted, call-free loops of bounded trip co
     for (const facts of scan.functions) {
       if (facts.loops.length === 0) continue;
       functions++;
-      const found = uncheckedLoops(binaryen, loopContext(binaryen, module, facts, children));
-      // The enclosing loop is unbounded whatever its inner loop is; the inner one starts from
-      // a value the outer back edge changes, so it must keep its check too.
-      const want = facts.name.startsWith('free_') ? facts.loops.length : 0;
-      assert.is(found.size, want, `uncheckedLoops(${facts.name}): got ${found.size} of ${facts.loops.length} loops, want ${want}`);
+      const context = loopContext(binaryen, module, facts, children);
+      const plan = planLoops(binaryen, context);
+      const all = facts.loops.length;
+      const want = EXPECTED[facts.name] ?? (facts.name.startsWith('free_') ? [all, 0] : facts.name.startsWith('versioned_') ? [0, all] : [0, 0]);
+      const got = [plan.unchecked.size, plan.runtimeCounted.length];
+      assert.equal(got, want, `planLoops(${facts.name}): [unchecked, versioned] of ${all} loops`);
+      assert.is(uncheckedLoops(binaryen, context).size, got[0], `uncheckedLoops(${facts.name})`);
     }
-    assert.is(functions, 15, `functions with loops: got ${functions}, want 15`);
+    assert.is(functions, 21, `functions with loops: got ${functions}, want 21`);
   } finally {
     module.dispose();
   }

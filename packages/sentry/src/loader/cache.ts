@@ -43,6 +43,7 @@ const InstrumentedModuleInfoSchema = z.object({
     recursiveFunctions: z.number(),
     preemptionChecks: z.number(),
     boundedLoops: z.number().optional(),
+    versionedLoops: z.number().optional(),
     asyncifyTool: z.string().optional(),
     phases: z.record(z.enum(INSTRUMENT_PHASES), z.number()).optional(),
     fastFunctions: z.number().optional(),

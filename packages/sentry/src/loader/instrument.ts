@@ -4,8 +4,9 @@
 //
 //  1. Scan every function (function-scan.ts) and refuse what Asyncify cannot unwind.
 //  2. anywhere mode: insert a preemption check at every loop header (but counted loops,
-//     bounded-loops.ts) and at the entry of every function on a cycle of calls that no loop
-//     check precedes (uncovered-calls.ts), so any execution that runs long passes a check. A check is
+//     bounded-loops.ts; loops counted from values known on entry get an unchecked copy
+//     charged once per entry, loop-versioning.ts) and at the entry of every function on a
+//     cycle of calls that no loop check precedes (uncovered-calls.ts), so any execution that runs long passes a check. A check is
 //     `counter -= 1; if (counter <= 0) stasis.preempt()`: a global decrement in the common
 //     case; the clock is read only inside the preempt import.
 //  3. Compute the functions that can be on the stack when an unwind starts: the callers,
@@ -20,10 +21,11 @@ import { createHash } from 'node:crypto';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { CallGraph } from './call-graph.js';
 import { InstrumentationError, UnsupportedFeatureError } from './errors.js';
-import { loopContext, uncheckedLoops } from './bounded-loops.js';
+import { type RuntimeCountedLoop, loopContext, planLoops } from './bounded-loops.js';
 import { addFastPathsToBinary } from './fast-paths.js';
 import { expressionChildren, scanModule, signatureKey } from './function-scan.js';
 import { INSTRUMENTED_ABI, INSTRUMENTER_VERSION } from './instrumented-abi.js';
+import { versionLoops } from './loop-versioning.js';
 import { asyncifyWithWasmOpt, findWasmOpt } from './native-asyncify.js';
 import { uncoveredCalls } from './uncovered-calls.js';
 import { SectionId, readSections } from './wasm-binary.js';
@@ -63,6 +65,8 @@ export interface InstrumentStats {
   readonly preemptionChecks: number;
   /** Loops left without a check in anywhere mode: counted, at most MAX_UNCHECKED_TRIPS iterations, no call inside (bounded-loops.ts). */
   readonly boundedLoops?: number;
+  /** Loops whose trip count is known on entry, given an unchecked copy for entries of at most MAX_UNCHECKED_TRIPS iterations (loop-versioning.ts); counted in preemptionChecks once, for their checked copy. */
+  readonly versionedLoops?: number;
   /** What ran Asyncify, e.g. `wasm-opt 108` or `binaryen.js`. */
   readonly asyncifyTool?: string;
   /** Asyncified functions given a fast clone (fast-paths.ts). */
@@ -234,7 +238,7 @@ interface AsyncifyPlan {
   readonly instrumented: Uint8Array;
   readonly globals: string[];
   readonly memory: { readonly minimum: number; readonly maximum?: number };
-  readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks' | 'boundedLoops'>;
+  readonly counts: Pick<InstrumentStats, 'functions' | 'asyncifiedFunctions' | 'loops' | 'recursiveFunctions' | 'preemptionChecks' | 'boundedLoops' | 'versionedLoops'>;
 }
 
 function asyncifyInProcess(binaryen: Binaryen, prepared: Uint8Array, plan: AsyncifyPlan, level: number, program: string): Uint8Array {
@@ -300,18 +304,22 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
   let loopCount = 0;
   let checks = 0;
   let boundedCount = 0;
+  let versionedCount = 0;
   const unwindRoots = [...functionImports];
   clock.lap('callGraph');
   if (mode === 'anywhere') {
     const children = expressionChildren(binaryen);
     // Found before any check is inserted: the analysis reads the loops as the compiler wrote them.
     const boundedLoops = new Map<string, Set<number>>();
+    const runtimeCounted = new Map<string, RuntimeCountedLoop[]>();
     // The calls no loop check precedes (uncovered-calls.ts): only cycles of these need entry checks.
     const uncoveredGraph = new CallGraph();
     for (const facts of scan.functions) {
       const context = loopContext(binaryen, module, facts, children);
-      const bounded = uncheckedLoops(binaryen, context);
+      const plan = planLoops(binaryen, context);
+      const bounded = plan.unchecked;
       boundedLoops.set(facts.name, bounded);
+      runtimeCounted.set(facts.name, plan.runtimeCounted);
       const checkedLoops = new Set(facts.loops.filter((loop) => !bounded.has(loop)));
       const calls = (checkedLoops.size > 0 ? uncoveredCalls(binaryen, context.body, checkedLoops, children) : undefined) ?? facts;
       uncoveredGraph.node(facts.name);
@@ -330,6 +338,9 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
       const handle = module.getFunction(facts.name);
       const bounded = boundedLoops.get(facts.name) as Set<number>;
       boundedCount += bounded.size;
+      // Before the loop checks go in: the unchecked copies are copies of the loops as they are now.
+      const loops = runtimeCounted.get(facts.name) ?? [];
+      versionedCount += versionLoops(binaryen, module, { name: facts.name, loops, check: preempt.check, children });
       let checked = false;
       for (const loop of facts.loops) {
         if (bounded.has(loop)) continue;
@@ -380,6 +391,7 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
       recursiveFunctions: recursiveCount,
       preemptionChecks: checks,
       boundedLoops: boundedCount,
+      versionedLoops: versionedCount,
     },
   };
 }
@@ -388,12 +400,13 @@ function prepare(binaryen: Binaryen, module: BinaryenModule, options: Instrument
 const INSTRUMENTED_PREEMPT_NAME = 'stasis$preempt';
 const INSTRUMENTED_COUNTER_NAME = 'stasis$preempt_counter';
 
-function addPreemption(binaryen: Binaryen, module: BinaryenModule): { name: string; check: () => number[] } {
+/** addPreemption adds the preempt import and the counter; `check(amount)` emits a check charging `amount` iterations (an i32 expression; default 1). */
+function addPreemption(binaryen: Binaryen, module: BinaryenModule): { name: string; check: (amount?: number) => number[] } {
   module.addFunctionImport(INSTRUMENTED_PREEMPT_NAME, INSTRUMENTED_ABI.importModule, INSTRUMENTED_ABI.preemptImport, binaryen.none, binaryen.none);
   module.addGlobal(INSTRUMENTED_COUNTER_NAME, binaryen.i32, true, module.i32.const(INITIAL_COUNTER));
   module.addGlobalExport(INSTRUMENTED_COUNTER_NAME, INSTRUMENTED_ABI.counterExport);
-  const check = (): number[] => [
-    module.global.set(INSTRUMENTED_COUNTER_NAME, module.i32.sub(module.global.get(INSTRUMENTED_COUNTER_NAME, binaryen.i32), module.i32.const(1))),
+  const check = (amount: number = module.i32.const(1)): number[] => [
+    module.global.set(INSTRUMENTED_COUNTER_NAME, module.i32.sub(module.global.get(INSTRUMENTED_COUNTER_NAME, binaryen.i32), amount)),
     module.if(
       module.i32.le_s(module.global.get(INSTRUMENTED_COUNTER_NAME, binaryen.i32), module.i32.const(0)),
       module.call(INSTRUMENTED_PREEMPT_NAME, [], binaryen.none),

@@ -32,5 +32,7 @@ export const INSTRUMENTED_ABI = {
  * block, storing only what a resume at that call can read (unwind-liveness.ts).
  * 6: the functions Asyncify leaves alone keep their prepared bodies (wasm-opt 108 no longer
  * re-optimises them), and FAST_PATH_PASSES run on the fast clones only (body-splice.ts).
+ * 7: counted leaf loops with a trip count known only on entry are versioned, one check per
+ * entry when it is at most 1024 (loop-versioning.ts).
  */
-export const INSTRUMENTER_VERSION = 6;
+export const INSTRUMENTER_VERSION = 7;
