@@ -10,7 +10,7 @@
 // that the imports and function signatures then agree, and requires every other section but
 // custom ones to be byte-identical. Anything else is a BodySpliceError, never a guess.
 import { TypeRemapError, remapTypeIndices } from './type-index-remap.js';
-import { ByteReader, SectionId, type Section, readSections } from './wasm-binary.js';
+import { ByteReader, SectionId, type Section, encodeU32, readSections } from './wasm-binary.js';
 
 /** BodySpliceError: the two modules are not the same module up to the code; do the work on the whole module instead. */
 export class BodySpliceError extends Error {
@@ -245,16 +245,6 @@ function mapped(map: readonly number[], index: number): number {
   return target;
 }
 
-/** encodeU32 appends an unsigned LEB128 to `out` and returns it. */
-function encodeU32(out: number[], value: number): number[] {
-  let rest = value;
-  do {
-    const low = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-    out.push(rest === 0 ? low : low | 0x80);
-  } while (rest !== 0);
-  return out;
-}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;

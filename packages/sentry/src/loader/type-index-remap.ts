@@ -6,7 +6,7 @@
 // features of WASM_OPT_FEATURES: MVP, sign extension, saturating conversions, bulk memory,
 // reference types, SIMD, multi-value). Anything else is refused, never copied blindly.
 // Opcode source: https://webassembly.github.io/spec/core/binary/instructions.html
-import { ByteReader } from './wasm-binary.js';
+import { ByteReader, encodeU32 } from './wasm-binary.js';
 
 /** TypeRemapError: a body holds an instruction this decoder does not know, or a type index outside the map. */
 export class TypeRemapError extends Error {
@@ -95,15 +95,6 @@ function simdImmediates(sub: number): 'memarg' | 'bytes16' | 'lane' | 'memargLan
   return sub <= 0x113 ? 'none' : undefined;
 }
 
-/** encodeU32 appends an unsigned LEB128. */
-function encodeU32(out: number[], value: number): void {
-  let rest = value;
-  do {
-    const low = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-    out.push(rest === 0 ? low : low | 0x80);
-  } while (rest !== 0);
-}
 
 /** encodeS33 appends a non-negative type index as the signed LEB128 of a block type. */
 function encodeS33(out: number[], value: number): void {

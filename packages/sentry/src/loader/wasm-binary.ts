@@ -148,6 +148,17 @@ export class ByteReader {
   }
 }
 
+/** encodeU32 appends the unsigned LEB128 of `value` to `out` and returns `out` (ByteReader.u32 reads it). */
+export function encodeU32(out: number[], value: number): number[] {
+  let rest = value;
+  do {
+    const low = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+    out.push(rest === 0 ? low : low | 0x80);
+  } while (rest !== 0);
+  return out;
+}
+
 /** readSections splits a core module into its sections, checking every section size. */
 export function readSections(bytes: Uint8Array): Section[] {
   const reader = new ByteReader(bytes, 8);
