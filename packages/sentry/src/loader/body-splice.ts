@@ -245,7 +245,6 @@ function mapped(map: readonly number[], index: number): number {
   return target;
 }
 
-
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }

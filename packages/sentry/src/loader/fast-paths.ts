@@ -25,6 +25,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ASYNCIFY_STATE, StateTests } from './asyncify-state.js';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { BodySpliceError, codeEntries, spliceBodies, withStubBodies } from './body-splice.js';
 import { expressionChildren } from './function-scan.js';
@@ -50,12 +51,7 @@ type Accessors = Binaryen & {
   readonly Call: { setTarget(call: ExpressionRef, target: string): void };
   readonly RefFunc: { setFunc(reference: ExpressionRef, name: string): void };
   readonly GlobalGet: { getName(node: ExpressionRef): string; setName(node: ExpressionRef, name: string): void };
-  readonly Binary: { getOp(node: ExpressionRef): number; getLeft(node: ExpressionRef): ExpressionRef; getRight(node: ExpressionRef): ExpressionRef };
-  readonly Const: { getValueI32(node: ExpressionRef): number };
 };
-
-/** Asyncify's state values (Binaryen src/passes/Asyncify.cpp, `enum class State`). */
-const ASYNCIFY_STATE = { normal: 0, unwinding: 1, rewinding: 2 } as const;
 
 /** Suffix of the fast clone's name; `$` cannot occur in a C identifier, so no clash with the program's names. */
 const FAST_SUFFIX = '$fast';
@@ -170,7 +166,7 @@ export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastN
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
     if (info.module) imported.add(info.name);
   }
-  const context = { children: expressionChildren(binaryen), stateGlobal, imported, isUnwindCheck: (condition: ExpressionRef) => isUnwindCheck(binaryen, stateGlobal, condition) };
+  const context = { children: expressionChildren(binaryen), imported, tests: new StateTests(binaryen, stateGlobal) };
   let exits = 0;
   let saveBlocks = 0;
   let droppedStores = 0;
@@ -258,12 +254,14 @@ class StateFlow {
   private readonly binaryen: Accessors;
   private readonly children: Children;
   private readonly state: string;
+  private readonly tests: StateTests;
   private readonly mayUnwind: (callee: string) => boolean;
 
   constructor(binaryen: Accessors, children: Children, state: string, mayUnwind: (callee: string) => boolean) {
     this.binaryen = binaryen;
     this.children = children;
     this.state = state;
+    this.tests = new StateTests(binaryen, state);
     this.mayUnwind = mayUnwind;
   }
 
@@ -365,18 +363,8 @@ class StateFlow {
   }
 
   private isUnwindCheck(condition: ExpressionRef): boolean {
-    return isUnwindCheck(this.binaryen, this.state, condition);
+    return this.tests.unwinding(condition);
   }
-}
-
-/** isUnwindCheck: `condition` is `state == unwinding`, as Asyncify writes it after every call that can unwind. */
-function isUnwindCheck(b: Accessors, state: string, condition: ExpressionRef): boolean {
-  if (b.getExpressionId(condition) !== b.BinaryId || b.Binary.getOp(condition) !== b.EqInt32) return false;
-  const left = b.Binary.getLeft(condition);
-  const right = b.Binary.getRight(condition);
-  const isState = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.GlobalGetId && b.GlobalGet.getName(operand) === state;
-  const isUnwinding = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === ASYNCIFY_STATE.unwinding;
-  return (isState(left) && isUnwinding(right)) || (isUnwinding(left) && isState(right));
 }
 
 /** forwardWhen makes `from` begin with `if (condition) return to(its parameters)`. */

@@ -1,6 +1,6 @@
-// Renumbering the type indices inside a function body, for merging Asyncify outputs whose type
-// sections list the same types in different orders (split-asyncify.ts): Binaryen writes types
-// sorted by how often they are used, so two runs over different halves of a module disagree.
+// Renumbering the type indices inside a function body, for moving bodies between Binaryen
+// outputs whose type sections list the same types in different orders (body-splice.ts): Binaryen
+// writes types sorted by how often they are used, so two outputs of one module can disagree.
 // A body names a type in `call_indirect` and in a block type; every other instruction is only
 // walked over, so the decoder must know every opcode the prepared module may contain (the
 // features of WASM_OPT_FEATURES: MVP, sign extension, saturating conversions, bulk memory,
@@ -94,7 +94,6 @@ function simdImmediates(sub: number): 'memarg' | 'bytes16' | 'lane' | 'memargLan
   if (sub >= 84 && sub <= 91) return 'memargLane';
   return sub <= 0x113 ? 'none' : undefined;
 }
-
 
 /** encodeS33 appends a non-negative type index as the signed LEB128 of a block type. */
 function encodeS33(out: number[], value: number): void {

@@ -45,6 +45,7 @@
 // clones get them (chosen from measurement: all of them, blocks shared). Anything
 // outside the expected shape (a branch to the save block that is not an unwind check, a save
 // block not at the top of the body, an exit not right after its call) leaves the clone as it was.
+import type { StateTests } from './asyncify-state.js';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 
 type ExpressionRef = number;
@@ -68,12 +69,8 @@ type Accessors = Binaryen & {
   readonly LocalGet: { getIndex(node: ExpressionRef): number };
   readonly LocalSet: { getIndex(node: ExpressionRef): number; isTee(node: ExpressionRef): boolean; getValue(node: ExpressionRef): ExpressionRef; setValue(node: ExpressionRef, value: ExpressionRef): void };
   readonly Store: { getPtr(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef };
-  readonly Select: { getIfTrue(node: ExpressionRef): ExpressionRef; getCondition(node: ExpressionRef): ExpressionRef };
   readonly Drop: { getValue(node: ExpressionRef): ExpressionRef };
-  readonly Binary: { getOp(node: ExpressionRef): number; getLeft(node: ExpressionRef): ExpressionRef; getRight(node: ExpressionRef): ExpressionRef };
-  readonly Unary: { getOp(node: ExpressionRef): number; getValue(node: ExpressionRef): ExpressionRef };
   readonly Const: { getValueI32(node: ExpressionRef): number };
-  readonly GlobalGet: { getName(node: ExpressionRef): string };
 };
 
 type Children = (expression: ExpressionRef) => ExpressionRef[] | undefined;
@@ -111,10 +108,8 @@ export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStore
 /** UnwindSaveContext is what inlineUnwindSaves needs to know of the module. */
 export interface UnwindSaveContext {
   readonly children: Children;
-  /** Asyncify's state global. */
-  readonly stateGlobal: string;
-  /** isUnwindCheck recognises the exits' conditions (`state == unwinding`). */
-  readonly isUnwindCheck: (condition: ExpressionRef) => boolean;
+  /** Recognisers of the conditions on Asyncify's state global (the exits test `state == unwinding`). */
+  readonly tests: StateTests;
   /** The imported functions: a resumed call of one runs in the host again, with the operands the slow version evaluates. */
   readonly imported: ReadonlySet<string>;
 }
@@ -134,9 +129,9 @@ export function inlineUnwindSaves(
   rule: PerExitSaveRule,
 ): UnwindSaveStats {
   const binaryen = api as Accessors;
-  const { children, isUnwindCheck } = context;
-  const fast = findExits(binaryen, children, fastBody, isUnwindCheck);
-  const slow = findExits(binaryen, children, slowBody, isUnwindCheck);
+  const { children, tests } = context;
+  const fast = findExits(binaryen, children, fastBody, tests);
+  const slow = findExits(binaryen, children, slowBody, tests);
   if (!fast || !slow) return NO_SAVES;
   const save = saveBlock(binaryen, fastBody, fast.label);
   if (!save) return NO_SAVES;
@@ -146,7 +141,6 @@ export function inlineUnwindSaves(
   if (!resumed) return NO_SAVES;
   const liveness = new Liveness(binaryen, children, fast.label, fast.exits);
   if (!liveness.run(fastBody)) return NO_SAVES;
-  const saved = savedLocals;
   const groups = new Map<bigint, ExpressionRef[]>();
   let droppedStores = 0;
   let exits = 0;
@@ -157,8 +151,8 @@ export function inlineUnwindSaves(
     if (after === undefined || callIndex === undefined) continue;
     const operands = resumed.get(callIndex);
     if (operands === undefined) return NO_SAVES;
-    const needed = (after | operands) & saved;
-    if (needed === saved) continue;
+    const needed = (after | operands) & savedLocals;
+    if (needed === savedLocals) continue;
     const group = groups.get(needed) ?? [];
     group.push(exit);
     groups.set(needed, group);
@@ -291,7 +285,7 @@ function findExits(
   binaryen: Accessors,
   children: Children,
   body: ExpressionRef,
-  isUnwindCheck: (condition: ExpressionRef) => boolean,
+  tests: StateTests,
 ): { label: string; exits: Set<ExpressionRef> } | undefined {
   let label: string | undefined;
   const exits = new Set<ExpressionRef>();
@@ -302,7 +296,7 @@ function findExits(
     const id = binaryen.getExpressionId(expression);
     if (id === binaryen.BreakId) {
       const condition = binaryen.Break.getCondition(expression);
-      if (condition && isUnwindCheck(condition)) {
+      if (condition && tests.unwinding(condition)) {
         const name = binaryen.Break.getName(expression);
         if (label !== undefined && label !== name) return undefined;
         label = name;
@@ -322,57 +316,15 @@ function findExits(
   return { label, exits };
 }
 
-/** The state tests Asyncify's output uses (normal is 0, unwinding 1, rewinding 2). */
-class StateTests {
-  private readonly binaryen: Accessors;
-  private readonly stateGlobal: string;
-
-  constructor(binaryen: Accessors, stateGlobal: string) {
-    this.binaryen = binaryen;
-    this.stateGlobal = stateGlobal;
-  }
-
-  isState(node: ExpressionRef): boolean {
-    const b = this.binaryen;
-    return b.getExpressionId(node) === b.GlobalGetId && b.GlobalGet.getName(node) === this.stateGlobal;
-  }
-
-  /** The condition holds only when the state is not "rewinding". */
-  notRewinding(condition: ExpressionRef): boolean {
-    const b = this.binaryen;
-    if (b.getExpressionId(condition) === b.UnaryId && b.Unary.getOp(condition) === b.EqZInt32) {
-      const operand = b.Unary.getValue(condition);
-      return this.isState(operand) || this.comparesState(operand, b.EqInt32, 2);
-    }
-    return this.comparesState(condition, b.EqInt32, 0) || this.comparesState(condition, b.NeInt32, 2);
-  }
-
-  /** The condition is `state == rewinding`. */
-  rewinding(condition: ExpressionRef): boolean {
-    return this.comparesState(condition, this.binaryen.EqInt32, 2);
-  }
-
-  private comparesState(node: ExpressionRef, op: number, value: number): boolean {
-    const b = this.binaryen;
-    if (b.getExpressionId(node) !== b.BinaryId || b.Binary.getOp(node) !== op) return false;
-    const left = b.Binary.getLeft(node);
-    const right = b.Binary.getRight(node);
-    const isConst = (operand: ExpressionRef): boolean => b.getExpressionId(operand) === b.ConstId && b.getExpressionType(operand) === b.i32 && b.Const.getValueI32(operand) === value;
-    return (this.isState(left) && isConst(right)) || (isConst(left) && this.isState(right));
-  }
-}
-
 /**
  * rewindWalk reads the slow version `body` as a rewind runs it (see the file comment) and
  * returns, for each call index, the locals a resume of that call reads in its operands when
  * they matter (an import or a `call_indirect`; 0 for a direct call of a wasm function).
- * undefined when the body has not the expected shape or its walk may write a local from
- * another one.
+ * undefined when the body has not the expected shape.
  */
 function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, body: ExpressionRef, unwindLabel: string): Map<number, bigint> | undefined {
   const b = binaryen;
-  const { children, isUnwindCheck, imported } = context;
-  const tests = new StateTests(binaryen, context.stateGlobal);
+  const { children, tests, imported } = context;
   const position = unwindBlockPosition(binaryen, body, unwindLabel);
   if (!position) return undefined;
   const operands = new Map<number, bigint>();
@@ -383,7 +335,7 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, body: Expre
     if (b.getExpressionId(node) === b.DropId) node = b.Drop.getValue(node);
     if (b.getExpressionId(node) !== b.BreakId || b.Break.getName(node) !== unwindLabel) return undefined;
     const condition = b.Break.getCondition(node);
-    return condition && isUnwindCheck(condition) ? constantIndex(binaryen, node) : undefined;
+    return condition && tests.unwinding(condition) ? constantIndex(binaryen, node) : undefined;
   };
   const readsOf = (expression: ExpressionRef): bigint => {
     let read = 0n;
