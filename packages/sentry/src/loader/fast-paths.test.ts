@@ -164,6 +164,13 @@ FastPaths('unwind exits that need less than every local share save blocks by nee
     assert.ok(stats.ownSaveExits > 0, `exits with their own save: ${stats.ownSaveExits}`);
     assert.ok(stats.saveBlocks > 0 && stats.saveBlocks <= stats.ownSaveExits, `save blocks: ${stats.saveBlocks}`);
     assert.ok(stats.droppedStores > 0, `stores left out: ${stats.droppedStores}`);
+    // Every save block, Asyncify's own included, is a function of its own, and the clones store nothing themselves.
+    assert.ok(stats.saveFunctions > stats.saveBlocks, `save functions: ${stats.saveFunctions}`);
+    for (const fast of stats.fastNames.values()) {
+      const text = binaryen.emitText(binaryen.getFunctionInfo(module.getFunction(fast)).body);
+      assert.not.match(text, /\.store/, `${fast} stores`);
+      assert.match(text, new RegExp(`call \\$${fast.replaceAll('$', '\\$')}\\$save`), `${fast} calls its save function`);
+    }
     assert.ok(module.validate(), 'the module validates');
   } finally {
     module.dispose();
@@ -192,7 +199,7 @@ FastPaths('a module Asyncify did not instrument is left alone', async () => {
     (global $state (mut i32) (i32.const 0))
     (func (export "asyncify_get_state") (result i32) (global.get $state)))`);
   try {
-    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, fastNames: new Map() });
+    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, fastNames: new Map() });
   } finally {
     module.dispose();
   }

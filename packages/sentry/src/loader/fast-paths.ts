@@ -79,6 +79,8 @@ export interface FastPathStats {
   readonly ownSaveExits: number;
   readonly saveBlocks: number;
   readonly droppedStores: number;
+  /** Functions holding the save blocks, moved out of the clones so that V8 compiles less in the hot functions. */
+  readonly saveFunctions: number;
   /** Each asyncified function's fast clone, by the slow version's name. */
   readonly fastNames: ReadonlyMap<string, string>;
 }
@@ -103,7 +105,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     else if (!helpers.has(info.name)) defined.push(info.name);
   }
   const asyncified = defined.filter((name) => readsGlobal(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, state));
-  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, fastNames: new Map() };
+  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, fastNames: new Map() };
   const fastName = new Map(asyncified.map((name) => [name, uniqueName(module, `${name}${FAST_SUFFIX}`)]));
   module.addGlobal(NORMAL_STATE_GLOBAL, binaryen.i32, false, module.i32.const(ASYNCIFY_STATE.normal));
 
@@ -150,7 +152,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     for (const fast of fastName.values()) module.runPassesOnFunction(fast, FAST_PATH_PASSES);
     if (saves) saved = inlineUnwindSavesOf(binaryen, module, fastName, saves);
   }
-  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, fastNames: fastName };
+  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions, fastNames: fastName };
 }
 
 /**
@@ -170,16 +172,18 @@ export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastN
   let exits = 0;
   let saveBlocks = 0;
   let droppedStores = 0;
+  let saveFunctions = 0;
   for (const [slow, fast] of fastName) {
     const slowHandle = module.getFunction(slow);
     const fastHandle = module.getFunction(fast);
     if (!slowHandle || !fastHandle) continue;
-    const result = inlineUnwindSaves(binaryen, module, context, binaryen.getFunctionInfo(fastHandle).body, binaryen.getFunctionInfo(slowHandle).body, rule);
+    const result = inlineUnwindSaves(binaryen, module, context, binaryen.getFunctionInfo(fastHandle).body, binaryen.getFunctionInfo(slowHandle).body, rule, fast);
     exits += result.exits;
     saveBlocks += result.saveBlocks;
     droppedStores += result.droppedStores;
+    saveFunctions += result.saveFunctions;
   }
-  return { exits, saveBlocks, droppedStores };
+  return { exits, saveBlocks, droppedStores, saveFunctions };
 }
 
 /** The Asyncify state global: the one `asyncify_get_state` returns. */
@@ -488,9 +492,9 @@ function addSavesToBinary(binaryen: Binaryen, bytes: Uint8Array, features: numbe
   const module = binaryen.readBinary(bytes, features);
   try {
     const saved = inlineUnwindSavesOf(binaryen, module, stats.fastNames, rule);
-    if (saved.exits === 0) return { bytes, stats };
+    if (saved.saveFunctions === 0) return { bytes, stats };
     binaryen.setDebugInfo(true);
-    return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores } };
+    return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions } };
   } finally {
     module.dispose();
   }

@@ -34,5 +34,7 @@ export const INSTRUMENTED_ABI = {
  * re-optimises them), and FAST_PATH_PASSES run on the fast clones only (body-splice.ts).
  * 7: counted leaf loops with a trip count known only on entry are versioned, one check per
  * entry when it is at most 1024 (loop-versioning.ts).
+ * 8: every save block of a fast clone is a function of its own that the clone calls, so V8
+ * compiles smaller hot functions (unwind-liveness.ts, outOfLineSave).
  */
-export const INSTRUMENTER_VERSION = 7;
+export const INSTRUMENTER_VERSION = 8;

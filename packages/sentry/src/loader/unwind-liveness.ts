@@ -41,8 +41,12 @@
 // checkpoint differential suite exercise it. A dropped store leaves a stale value in the slot,
 // which the slow version restores into a local it writes before reading (or never reads).
 //
-// Extra save blocks cost code, which V8 compiles before the first run; PER_EXIT_SAVES says which
-// clones get them (chosen from measurement: all of them, blocks shared). Anything
+// Save blocks are code V8 would compile with the hot clone (QuickJS's interpreter loop: 217
+// blocks of ~45 stores, 60% of its body) although only an unwind runs them. So each block,
+// Asyncify's own included, becomes a function of its own that the clone calls with the locals
+// the block stores (outOfLineSave): what reaches the frame is the same, the clone shrinks, and
+// V8 compiles a save function only if an unwind calls it. PER_EXIT_SAVES says which clones get
+// per-exit sets (chosen from measurement: all of them, blocks shared). Anything
 // outside the expected shape (a branch to the save block that is not an unwind check, a save
 // block not at the top of the body, an exit not right after its call) leaves the clone as it was.
 import type { StateTests } from './asyncify-state.js';
@@ -56,6 +60,8 @@ type Accessors = Binaryen & {
     getName(block: ExpressionRef): string | null;
     getNumChildren(block: ExpressionRef): number;
     getChildAt(block: ExpressionRef, index: number): ExpressionRef;
+    removeChildAt(block: ExpressionRef, index: number): ExpressionRef;
+    insertChildAt(block: ExpressionRef, index: number, child: ExpressionRef): void;
   };
   readonly Loop: { getName(loop: ExpressionRef): string | null; getBody(loop: ExpressionRef): ExpressionRef };
   readonly If: { getCondition(node: ExpressionRef): ExpressionRef; getIfTrue(node: ExpressionRef): ExpressionRef; getIfFalse(node: ExpressionRef): ExpressionRef };
@@ -66,8 +72,8 @@ type Accessors = Binaryen & {
     getValue(node: ExpressionRef): ExpressionRef;
   };
   readonly Switch: { getNumNames(node: ExpressionRef): number; getNameAt(node: ExpressionRef, index: number): string; getDefaultName(node: ExpressionRef): string };
-  readonly LocalGet: { getIndex(node: ExpressionRef): number };
-  readonly LocalSet: { getIndex(node: ExpressionRef): number; isTee(node: ExpressionRef): boolean; getValue(node: ExpressionRef): ExpressionRef; setValue(node: ExpressionRef, value: ExpressionRef): void };
+  readonly LocalGet: { getIndex(node: ExpressionRef): number; setIndex(node: ExpressionRef, index: number): void };
+  readonly LocalSet: { getIndex(node: ExpressionRef): number; setIndex(node: ExpressionRef, index: number): void; isTee(node: ExpressionRef): boolean; getValue(node: ExpressionRef): ExpressionRef; setValue(node: ExpressionRef, value: ExpressionRef): void };
   readonly Store: { getPtr(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef };
   readonly Drop: { getValue(node: ExpressionRef): ExpressionRef };
   readonly Const: { getValueI32(node: ExpressionRef): number };
@@ -83,6 +89,8 @@ export interface UnwindSaveStats {
   readonly saveBlocks: number;
   /** Stores of locals left out, over all those exits. */
   readonly droppedStores: number;
+  /** Functions the save blocks were moved into (each save block, Asyncify's included, becomes one). */
+  readonly saveFunctions: number;
 }
 
 /** PerExitSaveRule says which fast clones get save blocks per exit: those with at least `minExits` unwind exits and `minLocals` saved locals. */
@@ -103,7 +111,7 @@ export const EVERY_CLONE: PerExitSaveRule = { minExits: 0, minLocals: 0 };
 export const PER_EXIT_SAVES: PerExitSaveRule = EVERY_CLONE;
 
 /** NO_SAVES is UnwindSaveStats of a clone left as it was. */
-export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0 };
+export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0 };
 
 /** UnwindSaveContext is what inlineUnwindSaves needs to know of the module. */
 export interface UnwindSaveContext {
@@ -127,6 +135,7 @@ export function inlineUnwindSaves(
   fastBody: ExpressionRef,
   slowBody: ExpressionRef,
   rule: PerExitSaveRule,
+  fastName = 'clone',
 ): UnwindSaveStats {
   const binaryen = api as Accessors;
   const { children, tests } = context;
@@ -159,21 +168,59 @@ export function inlineUnwindSaves(
     exits++;
     droppedStores += save.statements.filter((statement) => storesUnneededLocal(binaryen, statement, needed)).length;
   }
-  if (groups.size === 0) return NO_SAVES;
-  // Nest one block per saved set around the body: block $unwind ((set idx (block $unwind$1
-  // ((set idx (block $unwind$0 BODY)) stores0 return)) stores1 return)), then Asyncify's full
-  // save after $unwind as before.
-  let inner = blockChildren(binaryen, save.unwindBlock);
-  let number = 0;
-  for (const [needed, group] of groups) {
-    const label = `${fast.label}$${number++}`;
-    for (const exit of group) binaryen.Break.setName(exit, label);
-    const kept = savedStatements(binaryen, module, save.statements, needed);
-    const leave = save.result ? module.return(module.copyExpression(save.result)) : module.return();
-    inner = [module.block(null, [module.local.set(save.indexLocal, module.block(label, inner, binaryen.i32)), ...kept, leave])];
+  if (groups.size > 0) {
+    // Nest one block per saved set around the body: block $unwind ((set idx (block $unwind$1
+    // ((set idx (block $unwind$0 BODY)) save0(...) return)) save1(...) return)), then
+    // Asyncify's full save after $unwind.
+    let inner = blockChildren(binaryen, save.unwindBlock);
+    let number = 0;
+    for (const [needed, group] of groups) {
+      const label = `${fast.label}$${number}`;
+      for (const exit of group) binaryen.Break.setName(exit, label);
+      const kept = savedStatements(binaryen, module, save.statements, needed);
+      const leave = save.result ? module.return(module.copyExpression(save.result)) : module.return();
+      const saveCall = outOfLineSave(binaryen, module, children, `${fastName}$save$${number++}`, kept);
+      inner = [module.block(null, [module.local.set(save.indexLocal, module.block(label, inner, binaryen.i32)), saveCall, leave])];
+    }
+    binaryen.LocalSet.setValue(save.indexSet, module.block(fast.label, inner, binaryen.i32));
   }
-  binaryen.LocalSet.setValue(save.indexSet, module.block(fast.label, inner, binaryen.i32));
-  return { exits, saveBlocks: groups.size, droppedStores };
+  // Asyncify's own save block, for the exits that need every local, goes out of line too.
+  const full = outOfLineSave(binaryen, module, children, `${fastName}$save`, save.statements.map((statement) => module.copyExpression(statement)));
+  for (let count = 0; count < save.statements.length; count++) binaryen.Block.removeChildAt(save.block, save.start + 1);
+  binaryen.Block.insertChildAt(save.block, save.start + 1, full);
+  return { exits, saveBlocks: groups.size, droppedStores, saveFunctions: groups.size + 1 };
+}
+
+/**
+ * outOfLineSave moves a save block's statements into a function of their own, `name`, and
+ * returns the call that runs them: every local the statements use becomes a parameter, passed
+ * by value (what the statements write is the base pointer, dead once the clone returns).
+ */
+function outOfLineSave(binaryen: Accessors, module: BinaryenModule, children: Children, name: string, statements: readonly ExpressionRef[]): ExpressionRef {
+  const parameterOf = new Map<number, number>();
+  const types: number[] = [];
+  const stack = [...statements];
+  const uses: ExpressionRef[] = [];
+  while (stack.length > 0) {
+    const node = stack.pop() as ExpressionRef;
+    const id = binaryen.getExpressionId(node);
+    if (id === binaryen.LocalGetId || id === binaryen.LocalSetId) {
+      const local = id === binaryen.LocalGetId ? binaryen.LocalGet.getIndex(node) : binaryen.LocalSet.getIndex(node);
+      if (!parameterOf.has(local)) {
+        parameterOf.set(local, types.length);
+        types.push(id === binaryen.LocalGetId ? binaryen.getExpressionType(node) : binaryen.getExpressionType(binaryen.LocalSet.getValue(node)));
+      }
+      uses.push(node);
+    }
+    for (const child of children(node) ?? []) stack.push(child);
+  }
+  const locals = [...parameterOf.keys()];
+  for (const node of uses) {
+    if (binaryen.getExpressionId(node) === binaryen.LocalGetId) binaryen.LocalGet.setIndex(node, parameterOf.get(binaryen.LocalGet.getIndex(node)) as number);
+    else binaryen.LocalSet.setIndex(node, parameterOf.get(binaryen.LocalSet.getIndex(node)) as number);
+  }
+  module.addFunction(name, binaryen.createType(types), binaryen.none, [], module.block(null, [...statements], binaryen.none));
+  return module.call(name, locals.map((local, index) => module.local.get(local, types[index] as number)), binaryen.none);
 }
 
 function bitCount(bits: bigint): number {
@@ -195,6 +242,9 @@ function constantIndex(binaryen: Accessors, exit: ExpressionRef): number | undef
 }
 
 interface SaveBlock {
+  /** The block holding `local.set $index (block $unwind ...)`, and that statement's position in it. */
+  readonly block: ExpressionRef;
+  readonly start: number;
   /** `local.set $index (block $unwind ...)` and its block. */
   readonly indexSet: ExpressionRef;
   readonly unwindBlock: ExpressionRef;
@@ -219,7 +269,7 @@ function saveBlock(binaryen: Accessors, body: ExpressionRef, label: string): Sav
   const result = last !== undefined && binaryen.getExpressionType(last) !== binaryen.none ? statements.pop() : undefined;
   if (statements.some((statement) => binaryen.getExpressionType(statement) !== binaryen.none)) return undefined;
   const indexSet = binaryen.Block.getChildAt(block, start);
-  return { indexSet, unwindBlock: binaryen.LocalSet.getValue(indexSet), indexLocal: binaryen.LocalSet.getIndex(indexSet), statements, result };
+  return { block, start, indexSet, unwindBlock: binaryen.LocalSet.getValue(indexSet), indexLocal: binaryen.LocalSet.getIndex(indexSet), statements, result };
 }
 
 /**
