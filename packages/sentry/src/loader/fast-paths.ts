@@ -28,6 +28,7 @@ import { promisify } from 'node:util';
 import { ASYNCIFY_STATE, StateTests } from './asyncify-state.js';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
 import { BodySpliceError, codeEntries, spliceBodies, withStubBodies } from './body-splice.js';
+import { type ExpressionTree, expressionTreeReader } from './expression-tree.js';
 import { expressionChildren } from './function-scan.js';
 import { INSTRUMENTED_ABI } from './instrumented-abi.js';
 import { type NativeWasmOpt, WASM_OPT_FEATURES } from './native-asyncify.js';
@@ -96,7 +97,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
   const binaryen = api as Accessors;
   const state = asyncifyStateGlobal(binaryen, module);
   const helpers = asyncifyHelpers(binaryen, module);
-  const children = expressionChildren(binaryen);
+  const readTree = expressionTreeReader(binaryen);
   const defined: string[] = [];
   const imported = new Set<string>();
   for (let index = 0, count = module.getNumFunctions(); index < count; index++) {
@@ -104,7 +105,10 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     if (info.module) imported.add(info.name);
     else if (!helpers.has(info.name)) defined.push(info.name);
   }
-  const asyncified = defined.filter((name) => readsGlobal(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, state));
+  // Each body's tree is read once, for the test below and the routing (neither changes its shape).
+  const trees = new Map<string, ExpressionTree>();
+  for (const name of defined) trees.set(name, readTree(binaryen.getFunctionInfo(module.getFunction(name)).body));
+  const asyncified = defined.filter((name) => readsGlobal(binaryen, trees.get(name) as ExpressionTree, state));
   if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, fastNames: new Map() };
   const fastName = new Map(asyncified.map((name) => [name, uniqueName(module, `${name}${FAST_SUFFIX}`)]));
   module.addGlobal(NORMAL_STATE_GLOBAL, binaryen.i32, false, module.i32.const(ASYNCIFY_STATE.normal));
@@ -117,14 +121,17 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
   for (const name of asyncified) {
     const info = binaryen.getFunctionInfo(module.getFunction(name));
     const body = module.copyExpression(info.body);
-    const reads = new StateFlow(binaryen, children, state, mayUnwind).run(body);
+    const tree = readTree(body);
+    const reads = new StateFlow(binaryen, tree, state, mayUnwind).run();
     stateReads += reads.all.size;
     for (const read of reads.all) {
       if (reads.mayObserveUnwind.has(read)) continue;
       binaryen.GlobalGet.setName(read, NORMAL_STATE_GLOBAL);
       folded++;
     }
-    module.addFunction(fastName.get(name) as string, info.params, info.results, info.vars, body);
+    const fast = fastName.get(name) as string;
+    module.addFunction(fast, info.params, info.results, info.vars, body);
+    trees.set(fast, tree);
   }
 
   // Direct calls in fast clones (and in functions outside Asyncify, which are never on a rewind
@@ -134,7 +141,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
   const slow = new Set(asyncified);
   const referenced = new Set<string>();
   for (const name of [...defined, ...fastName.values()]) {
-    redirect(binaryen, children, binaryen.getFunctionInfo(module.getFunction(name)).body, fastName, !slow.has(name), referenced);
+    redirect(binaryen, trees.get(name) as ExpressionTree, fastName, !slow.has(name), referenced);
   }
   for (const name of routeTable(binaryen, module, fastName)) referenced.add(name);
   for (const name of routeExports(binaryen, module, fastName)) referenced.add(name);
@@ -168,7 +175,7 @@ export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastN
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
     if (info.module) imported.add(info.name);
   }
-  const context = { children: expressionChildren(binaryen), imported, tests: new StateTests(binaryen, stateGlobal) };
+  const context = { children: expressionChildren(binaryen), readTree: expressionTreeReader(binaryen), imported, tests: new StateTests(binaryen, stateGlobal) };
   let exits = 0;
   let saveBlocks = 0;
   let droppedStores = 0;
@@ -211,16 +218,14 @@ function asyncifyHelpers(binaryen: Accessors, module: BinaryenModule): Set<strin
   return helpers;
 }
 
-type Children = (expression: ExpressionRef) => ExpressionRef[] | undefined;
-
-function readsGlobal(binaryen: Accessors, children: Children, body: ExpressionRef, global: string): boolean {
-  const stack = [body];
-  while (stack.length > 0) {
-    const expression = stack.pop() as ExpressionRef;
-    if (binaryen.getExpressionId(expression) === binaryen.GlobalGetId && binaryen.GlobalGet.getName(expression) === global) return true;
-    const list = children(expression);
-    if (!list) throw new FastPathError(`unknown Binaryen expression id ${binaryen.getExpressionId(expression)}`);
-    stack.push(...list);
+/** readsGlobal: the body `tree` reads `global`. Throws on an expression kind the tree does not know. */
+function readsGlobal(binaryen: Accessors, tree: ExpressionTree, global: string): boolean {
+  const { refs, ids, childCount, size } = tree;
+  for (let node = 0; node < size; node++) {
+    if ((childCount[node] as number) < 0) throw new FastPathError(`unknown Binaryen expression id ${ids[node]}`);
+  }
+  for (let node = 0; node < size; node++) {
+    if (ids[node] === binaryen.GlobalGetId && binaryen.GlobalGet.getName(refs[node] as ExpressionRef) === global) return true;
   }
   return false;
 }
@@ -256,47 +261,84 @@ class StateFlow {
   readonly mayObserveUnwind = new Set<ExpressionRef>();
   private readonly labels = new Map<string, Flow>();
   private readonly binaryen: Accessors;
-  private readonly children: Children;
-  private readonly state: string;
+  private readonly tree: ExpressionTree;
   private readonly tests: StateTests;
   private readonly mayUnwind: (callee: string) => boolean;
+  /**
+   * What each node needs, read from binaryen.js once (loops are walked again until their fixed
+   * point): 1 in `inert` for an expression with no control flow, call or state read inside,
+   * which leaves the flow as it is; 1 in `stateRead` for a read of the state; the label of
+   * each block, loop and break.
+   */
+  private readonly inert: Uint8Array;
+  private readonly stateRead: Uint8Array;
+  private readonly names: (string | null)[];
+  /** Each `if` and `br_if` condition's unwind test and each call's callee, read on first need. */
+  private readonly unwindChecks: Int8Array;
+  private readonly callees: (string | undefined)[];
 
-  constructor(binaryen: Accessors, children: Children, state: string, mayUnwind: (callee: string) => boolean) {
+  constructor(binaryen: Accessors, tree: ExpressionTree, state: string, mayUnwind: (callee: string) => boolean) {
     this.binaryen = binaryen;
-    this.children = children;
-    this.state = state;
+    this.tree = tree;
     this.tests = new StateTests(binaryen, state);
     this.mayUnwind = mayUnwind;
+    const b = binaryen;
+    const { refs, ids, firstChild, childCount, size } = tree;
+    this.inert = new Uint8Array(size);
+    this.stateRead = new Uint8Array(size);
+    this.names = new Array<string | null>(size).fill(null);
+    this.unwindChecks = new Int8Array(size).fill(-1);
+    this.callees = new Array<string | undefined>(size);
+    const ownMeaning = new Set(CONTROL_OR_CALL.map((kind) => b[kind]));
+    // Children are numbered after their parent: settle them first.
+    for (let node = size - 1; node >= 0; node--) {
+      const id = ids[node];
+      const expression = refs[node] as ExpressionRef;
+      const count = childCount[node] as number;
+      if (id === b.BlockId) this.names[node] = b.Block.getName(expression);
+      else if (id === b.LoopId) this.names[node] = b.Loop.getName(expression);
+      else if (id === b.BreakId) this.names[node] = b.Break.getName(expression);
+      else if (id === b.GlobalGetId && b.GlobalGet.getName(expression) === state) this.stateRead[node] = 1;
+      if (count < 0 || this.stateRead[node] === 1 || ownMeaning.has(id as number)) continue;
+      let all = 1;
+      for (let child = firstChild[node] as number, end = child + count; child < end && all === 1; child++) all = this.inert[child] as number;
+      this.inert[node] = all;
+    }
   }
 
-  run(body: ExpressionRef): this {
-    this.visit(body, false);
+  run(): this {
+    this.visit(0, false);
     return this;
   }
 
-  private visit(expression: ExpressionRef, flow: Flow): Flow {
+  private visit(node: number, flow: Flow): Flow {
+    if (this.inert[node] === 1) return flow;
     const b = this.binaryen;
-    const id = b.getExpressionId(expression);
+    const { refs, ids, firstChild, childCount, present } = this.tree;
+    const id = ids[node];
+    const start = firstChild[node] as number;
+    const count = childCount[node] as number;
     switch (id) {
       case b.BlockId: {
-        const name = b.Block.getName(expression);
+        const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
         if (name) this.labels.set(name, undefined);
         let current = flow;
-        for (let index = 0, count = b.Block.getNumChildren(expression); index < count; index++) current = this.visit(b.Block.getChildAt(expression, index), current);
+        for (let child = start, end = start + count; child < end; child++) current = this.visit(child, current);
         if (!name) return current;
         current = joinFlow(current, this.labels.get(name));
         this.labels.set(name, outer);
         return current;
       }
       case b.LoopId: {
-        const name = b.Loop.getName(expression);
+        // A loop's only child is its body.
+        const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
         let entry = flow;
         let exit: Flow;
         for (;;) {
           if (name) this.labels.set(name, undefined);
-          exit = this.visit(b.Loop.getBody(expression), entry);
+          exit = this.visit(start, entry);
           const next = joinFlow(entry, name ? this.labels.get(name) : undefined);
           if (next === entry) break;
           entry = next;
@@ -305,60 +347,67 @@ class StateFlow {
         return exit;
       }
       case b.IfId: {
-        const condition = b.If.getCondition(expression);
-        const afterCondition = this.visit(condition, flow);
-        const whenFalse = afterCondition !== undefined && this.isUnwindCheck(condition) ? false : afterCondition;
-        const ifFalse = b.If.getIfFalse(expression);
-        return joinFlow(this.visit(b.If.getIfTrue(expression), afterCondition), ifFalse ? this.visit(ifFalse, whenFalse) : whenFalse);
+        // Condition, true arm, false arm if present.
+        const afterCondition = this.visit(start, flow);
+        const whenFalse = afterCondition !== undefined && this.isUnwindCheck(start) ? false : afterCondition;
+        return joinFlow(this.visit(start + 1, afterCondition), count === 3 ? this.visit(start + 2, whenFalse) : whenFalse);
       }
       case b.BreakId: {
-        const value = b.Break.getValue(expression);
-        const condition = b.Break.getCondition(expression);
-        let current = value ? this.visit(value, flow) : flow;
-        if (condition) current = this.visit(condition, current);
-        this.branch(b.Break.getName(expression), current);
-        if (!condition) return undefined;
+        // The tree lists the condition, then the value, each if present; the value is evaluated first.
+        const mask = present[node] as number;
+        const condition = mask & 1 ? start : -1;
+        const value = mask & 2 ? start + (mask & 1) : -1;
+        let current = value >= 0 ? this.visit(value, flow) : flow;
+        if (condition >= 0) current = this.visit(condition, current);
+        this.branch(this.names[node] as string, current);
+        if (condition < 0) return undefined;
         return current !== undefined && this.isUnwindCheck(condition) ? false : current;
       }
       case b.SwitchId: {
-        const value = b.Switch.getValue(expression);
-        let current = value ? this.visit(value, flow) : flow;
-        current = this.visit(b.Switch.getCondition(expression), current);
-        for (let index = 0, count = b.Switch.getNumNames(expression); index < count; index++) this.branch(b.Switch.getNameAt(expression, index), current);
+        // The tree lists the condition, then the value if present; the value is evaluated first.
+        const expression = refs[node] as ExpressionRef;
+        let current = (present[node] as number) & 2 ? this.visit(start + 1, flow) : flow;
+        current = this.visit(start, current);
+        for (let index = 0, names = b.Switch.getNumNames(expression); index < names; index++) this.branch(b.Switch.getNameAt(expression, index), current);
         this.branch(b.Switch.getDefaultName(expression), current);
         return undefined;
       }
       case b.CallId: {
-        const current = this.visitAll(this.children(expression) ?? [], flow);
-        return current !== undefined && this.mayUnwind(b.Call.getTarget(expression)) ? true : current;
+        const current = this.visitAll(start, count, flow);
+        if (current === undefined) return current;
+        let callee = this.callees[node];
+        if (callee === undefined) {
+          callee = b.Call.getTarget(refs[node] as ExpressionRef);
+          this.callees[node] = callee;
+        }
+        return this.mayUnwind(callee) ? true : current;
       }
       case b.CallIndirectId: {
-        // Operands first, then the table index (children() lists the target first).
-        const list = this.children(expression) ?? [];
-        const current = this.visitAll([...list.slice(1), ...list.slice(0, 1)], flow);
+        // Operands first, then the table index (the tree lists the index first).
+        const current = count > 0 ? this.visit(start, this.visitAll(start + 1, count - 1, flow)) : flow;
         return current === undefined ? undefined : true;
       }
       case b.ReturnId:
       case b.UnreachableId:
-        this.visitAll(this.children(expression) ?? [], flow);
+        this.visitAll(start, Math.max(count, 0), flow);
         return undefined;
       case b.GlobalGetId:
-        if (b.GlobalGet.getName(expression) === this.state) {
+        if (this.stateRead[node] === 1) {
+          const expression = refs[node] as ExpressionRef;
           this.all.add(expression);
           if (flow === true) this.mayObserveUnwind.add(expression);
         }
         return flow;
       default: {
-        const list = this.children(expression);
-        if (!list) throw new FastPathError(`unknown Binaryen expression id ${id}`);
-        return this.visitAll(list, flow);
+        if (count < 0) throw new FastPathError(`unknown Binaryen expression id ${id}`);
+        return this.visitAll(start, count, flow);
       }
     }
   }
 
-  private visitAll(list: readonly ExpressionRef[], flow: Flow): Flow {
+  private visitAll(start: number, count: number, flow: Flow): Flow {
     let current = flow;
-    for (const child of list) current = this.visit(child, current);
+    for (let child = start, end = start + count; child < end; child++) current = this.visit(child, current);
     return current;
   }
 
@@ -366,10 +415,18 @@ class StateFlow {
     this.labels.set(label, joinFlow(this.labels.get(label), flow));
   }
 
-  private isUnwindCheck(condition: ExpressionRef): boolean {
-    return this.tests.unwinding(condition);
+  private isUnwindCheck(condition: number): boolean {
+    let known = this.unwindChecks[condition] as number;
+    if (known < 0) {
+      known = this.tests.unwinding(this.tree.refs[condition] as ExpressionRef) ? 1 : 0;
+      this.unwindChecks[condition] = known;
+    }
+    return known === 1;
   }
 }
+
+/** The expression kinds StateFlow gives a meaning of their own (the others pass the flow through their children). */
+const CONTROL_OR_CALL = ['BlockId', 'LoopId', 'IfId', 'BreakId', 'SwitchId', 'CallId', 'CallIndirectId', 'ReturnId', 'UnreachableId'] as const;
 
 /** forwardWhen makes `from` begin with `if (condition) return to(its parameters)`. */
 function forwardWhen(binaryen: Accessors, module: BinaryenModule, from: string, to: string, condition: ExpressionRef): void {
@@ -383,13 +440,13 @@ function forwardWhen(binaryen: Accessors, module: BinaryenModule, from: string, 
 
 /**
  * redirect points `ref.func` of asyncified functions at their fast clones (recording them in
- * `referenced`), and direct calls too when `calls`.
+ * `referenced`), and direct calls too when `calls`, in the body `tree`.
  */
-function redirect(binaryen: Accessors, children: Children, body: ExpressionRef, fastName: ReadonlyMap<string, string>, calls: boolean, referenced: Set<string>): void {
-  const stack = [body];
-  while (stack.length > 0) {
-    const expression = stack.pop() as ExpressionRef;
-    const id = binaryen.getExpressionId(expression);
+function redirect(binaryen: Accessors, tree: ExpressionTree, fastName: ReadonlyMap<string, string>, calls: boolean, referenced: Set<string>): void {
+  const { refs, ids, size } = tree;
+  for (let node = 0; node < size; node++) {
+    const id = ids[node];
+    const expression = refs[node] as ExpressionRef;
     if (id === binaryen.CallId && calls) {
       const fast = fastName.get(binaryen.Call.getTarget(expression));
       if (fast) binaryen.Call.setTarget(expression, fast);
@@ -401,7 +458,6 @@ function redirect(binaryen: Accessors, children: Children, body: ExpressionRef, 
         referenced.add(name);
       }
     }
-    stack.push(...(children(expression) ?? []));
   }
 }
 

@@ -107,7 +107,8 @@ export interface ModuleScan {
   readonly expressionCount: number;
 }
 
-interface ChildReader {
+/** ChildReader reads the children of one expression kind: its single children (absent ones read as 0), then its list. */
+export interface ChildReader {
   readonly single: ((expression: ExpressionRef) => ExpressionRef)[];
   readonly count?: (expression: ExpressionRef) => number;
   readonly at?: (expression: ExpressionRef, index: number) => ExpressionRef;
@@ -120,7 +121,8 @@ export function signatureKey(params: number, results: number): string {
   return `${params}->${results}`;
 }
 
-function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
+/** childReaders maps each expression id of EXPRESSION_CHILDREN to the accessors of its children. */
+export function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
   const readers = new Map<number, ChildReader>();
   for (const [kind, spec] of Object.entries(EXPRESSION_CHILDREN)) {
     const accessors = (binaryen as unknown as Record<string, Accessors>)[kind] as Accessors;

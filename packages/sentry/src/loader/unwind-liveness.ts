@@ -51,6 +51,7 @@
 // block not at the top of the body, an exit not right after its call) leaves the clone as it was.
 import type { StateTests } from './asyncify-state.js';
 import type { Binaryen, BinaryenModule } from './binaryen-api.js';
+import type { ExpressionTree, ExpressionTreeReader } from './expression-tree.js';
 
 type ExpressionRef = number;
 
@@ -116,6 +117,8 @@ export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStore
 /** UnwindSaveContext is what inlineUnwindSaves needs to know of the module. */
 export interface UnwindSaveContext {
   readonly children: Children;
+  /** Reads a body's tree once for the analyses (expression-tree.ts). */
+  readonly readTree: ExpressionTreeReader;
   /** Recognisers of the conditions on Asyncify's state global (the exits test `state == unwinding`). */
   readonly tests: StateTests;
   /** The imported functions: a resumed call of one runs in the host again, with the operands the slow version evaluates. */
@@ -139,17 +142,22 @@ export function inlineUnwindSaves(
 ): UnwindSaveStats {
   const binaryen = api as Accessors;
   const { children, tests } = context;
-  const fast = findExits(binaryen, children, fastBody, tests);
-  const slow = findExits(binaryen, children, slowBody, tests);
-  if (!fast || !slow) return NO_SAVES;
+  const fastTree = context.readTree(fastBody);
+  const fast = findExits(binaryen, fastTree, tests);
+  if (!fast) return NO_SAVES;
+  const slowTree = context.readTree(slowBody);
+  const slow = findExits(binaryen, slowTree, tests);
+  if (!slow) return NO_SAVES;
   const save = saveBlock(binaryen, fastBody, fast.label);
   if (!save) return NO_SAVES;
-  const savedLocals = save.statements.reduce((all, statement) => all | storedLocal(binaryen, statement), 0n);
+  // Each statement's stored local, read once: every exit below counts the stores it leaves out.
+  const stored = save.statements.map((statement) => storedLocal(binaryen, statement));
+  const savedLocals = stored.reduce((all, local) => all | local, 0n);
   if (fast.exits.size < rule.minExits || bitCount(savedLocals) < rule.minLocals) return NO_SAVES;
-  const resumed = rewindWalk(binaryen, context, slowBody, slow.label);
+  const resumed = rewindWalk(binaryen, context, slowTree, slow.label);
   if (!resumed) return NO_SAVES;
-  const liveness = new Liveness(binaryen, children, fast.label, fast.exits);
-  if (!liveness.run(fastBody)) return NO_SAVES;
+  const liveness = new Liveness(binaryen, fastTree, fast.label, fast.exitNodes);
+  if (!liveness.run()) return NO_SAVES;
   const groups = new Map<bigint, ExpressionRef[]>();
   let droppedStores = 0;
   let exits = 0;
@@ -166,7 +174,7 @@ export function inlineUnwindSaves(
     group.push(exit);
     groups.set(needed, group);
     exits++;
-    droppedStores += save.statements.filter((statement) => storesUnneededLocal(binaryen, statement, needed)).length;
+    for (const local of stored) if (local !== 0n && (local & needed) === 0n) droppedStores++;
   }
   if (groups.size > 0) {
     // Nest one block per saved set around the body: block $unwind ((set idx (block $unwind$1
@@ -328,29 +336,35 @@ function savedStatements(binaryen: Accessors, module: BinaryenModule, statements
 }
 
 /**
- * findExits finds the unwind exits: conditional breaks on an unwind check, all to one label.
- * undefined if there is none, or if any other branch targets that label.
+ * findExits finds the unwind exits of the body `tree`: conditional breaks on an unwind check,
+ * all to one label, in the order of a depth-first walk (last child first; the order the save
+ * blocks are nested in). undefined if there is none, if any other branch targets that label,
+ * or if the body holds an expression kind the tree does not know.
  */
 function findExits(
   binaryen: Accessors,
-  children: Children,
-  body: ExpressionRef,
+  tree: ExpressionTree,
   tests: StateTests,
-): { label: string; exits: Set<ExpressionRef> } | undefined {
+): { label: string; exits: Set<ExpressionRef>; exitNodes: number[] } | undefined {
+  const { refs, ids, firstChild, childCount, present } = tree;
   let label: string | undefined;
   const exits = new Set<ExpressionRef>();
+  const exitNodes: number[] = [];
   const targets = new Set<string>();
-  const stack = [body];
+  const stack = [0];
   while (stack.length > 0) {
-    const expression = stack.pop() as ExpressionRef;
-    const id = binaryen.getExpressionId(expression);
+    const node = stack.pop() as number;
+    const id = ids[node];
+    const expression = refs[node] as ExpressionRef;
     if (id === binaryen.BreakId) {
-      const condition = binaryen.Break.getCondition(expression);
+      // A break's children are its condition, then its value, each if present.
+      const condition = (present[node] as number) & 1 ? (refs[firstChild[node] as number] as ExpressionRef) : 0;
       if (condition && tests.unwinding(condition)) {
         const name = binaryen.Break.getName(expression);
         if (label !== undefined && label !== name) return undefined;
         label = name;
         exits.add(expression);
+        exitNodes.push(node);
       } else {
         targets.add(binaryen.Break.getName(expression));
       }
@@ -358,110 +372,136 @@ function findExits(
       for (let index = 0, count = binaryen.Switch.getNumNames(expression); index < count; index++) targets.add(binaryen.Switch.getNameAt(expression, index));
       targets.add(binaryen.Switch.getDefaultName(expression));
     }
-    const list = children(expression);
-    if (!list) return undefined;
-    stack.push(...list);
+    const count = childCount[node] as number;
+    if (count < 0) return undefined;
+    for (let child = firstChild[node] as number, end = child + count; child < end; child++) stack.push(child);
   }
   if (label === undefined || targets.has(label)) return undefined;
-  return { label, exits };
+  return { label, exits, exitNodes };
 }
 
 /**
- * rewindWalk reads the slow version `body` as a rewind runs it (see the file comment) and
+ * rewindWalk reads the slow version `tree` as a rewind runs it (see the file comment) and
  * returns, for each call index, the locals a resume of that call reads in its operands when
  * they matter (an import or a `call_indirect`; 0 for a direct call of a wasm function).
  * undefined when the body has not the expected shape.
  */
-function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, body: ExpressionRef, unwindLabel: string): Map<number, bigint> | undefined {
+function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: ExpressionTree, unwindLabel: string): Map<number, bigint> | undefined {
   const b = binaryen;
-  const { children, tests, imported } = context;
-  const position = unwindBlockPosition(binaryen, body, unwindLabel);
+  const { tests, imported } = context;
+  const { refs, ids, firstChild, childCount, present } = tree;
+  const position = unwindBlockPosition(binaryen, refs[0] as ExpressionRef, unwindLabel);
   if (!position) return undefined;
   const operands = new Map<number, bigint>();
   let shaped = true;
+  const first = (node: number): number => firstChild[node] as number;
 
-  const exitIndex = (statement: ExpressionRef): number | undefined => {
+  const exitIndex = (statement: number): number | undefined => {
     let node = statement;
-    if (b.getExpressionId(node) === b.DropId) node = b.Drop.getValue(node);
-    if (b.getExpressionId(node) !== b.BreakId || b.Break.getName(node) !== unwindLabel) return undefined;
-    const condition = b.Break.getCondition(node);
-    return condition && tests.unwinding(condition) ? constantIndex(binaryen, node) : undefined;
+    if (ids[node] === b.DropId) node = first(node);
+    const expression = refs[node] as ExpressionRef;
+    if (ids[node] !== b.BreakId || b.Break.getName(expression) !== unwindLabel) return undefined;
+    const condition = (present[node] as number) & 1 ? (refs[first(node)] as ExpressionRef) : 0;
+    return condition && tests.unwinding(condition) ? constantIndex(binaryen, expression) : undefined;
   };
-  const readsOf = (expression: ExpressionRef): bigint => {
+  const readsOf = (expression: number): bigint => {
     let read = 0n;
     const stack = [expression];
     while (stack.length > 0) {
-      const node = stack.pop() as ExpressionRef;
-      if (b.getExpressionId(node) === b.LocalGetId) read |= 1n << BigInt(b.LocalGet.getIndex(node));
-      const list = children(node);
-      if (!list) shaped = false;
-      else stack.push(...list);
+      const node = stack.pop() as number;
+      if (ids[node] === b.LocalGetId) read |= localBit(b.LocalGet.getIndex(refs[node] as ExpressionRef));
+      const count = childCount[node] as number;
+      if (count < 0) shaped = false;
+      else for (let child = first(node), end = child + count; child < end; child++) stack.push(child);
     }
     return read;
   };
   /** The call statement before exit K: the call's operands are evaluated in the walk, its result is set after it returns. */
-  const visitCall = (statement: ExpressionRef, callIndex: number): void => {
+  const visitCall = (statement: number, callIndex: number): void => {
     let call = statement;
-    const id = b.getExpressionId(call);
-    if (id === b.DropId) call = b.Drop.getValue(call);
-    else if (id === b.LocalSetId && !b.LocalSet.isTee(call)) call = b.LocalSet.getValue(call);
-    const callId = b.getExpressionId(call);
+    const id = ids[call];
+    // A drop's and a local.set's only child is the value.
+    if (id === b.DropId) call = first(call);
+    else if (id === b.LocalSetId && !b.LocalSet.isTee(refs[call] as ExpressionRef)) call = first(call);
+    const callId = ids[call];
     if (callId !== b.CallId && callId !== b.CallIndirectId) {
       shaped = false;
       return;
     }
-    const list = children(call) ?? [];
-    for (const operand of list) visit(operand);
-    const resumedByHost = callId === b.CallIndirectId || imported.has(b.Call.getTarget(call));
-    operands.set(callIndex, (operands.get(callIndex) ?? 0n) | (resumedByHost ? list.reduce((read, operand) => read | readsOf(operand), 0n) : 0n));
+    const start = first(call);
+    const end = start + Math.max(childCount[call] as number, 0);
+    for (let operand = start; operand < end; operand++) visit(operand);
+    const resumedByHost = callId === b.CallIndirectId || imported.has(b.Call.getTarget(refs[call] as ExpressionRef));
+    let read = 0n;
+    if (resumedByHost) for (let operand = start; operand < end; operand++) read |= readsOf(operand);
+    operands.set(callIndex, (operands.get(callIndex) ?? 0n) | read);
   };
-  const visit = (expression: ExpressionRef): void => {
-    const id = b.getExpressionId(expression);
+  const visit = (node: number): void => {
+    const id = ids[node];
+    const start = first(node);
+    const count = childCount[node] as number;
     if (id === b.IfId) {
-      const condition = b.If.getCondition(expression);
-      const ifFalse = b.If.getIfFalse(expression);
-      visit(condition);
+      // An if's children are its condition, its true arm, then its false arm if present.
+      const condition = refs[start] as ExpressionRef;
+      visit(start);
       // `if (normal)` is skipped; `if (rewinding)` restores the frame and pops the call index.
-      if (!tests.notRewinding(condition) && !tests.rewinding(condition)) visit(b.If.getIfTrue(expression));
-      if (ifFalse) visit(ifFalse);
+      if (!tests.notRewinding(condition) && !tests.rewinding(condition)) visit(start + 1);
+      if (count === 3) visit(start + 2);
       return;
     }
     if (id === b.BlockId) {
-      const list = blockChildren(binaryen, expression);
-      for (let index = 0; index < list.length; index++) {
-        const callIndex = exitIndex(list[index + 1] ?? 0);
+      for (let index = 0; index < count; index++) {
+        const callIndex = index + 1 < count ? exitIndex(start + index + 1) : undefined;
         if (callIndex !== undefined) {
-          visitCall(list[index] as ExpressionRef, callIndex);
+          visitCall(start + index, callIndex);
           // What follows the exit runs after call K returned, in the normal state.
           return;
         }
-        visit(list[index] as ExpressionRef);
+        visit(start + index);
       }
       return;
     }
-    if (id === b.BreakId && b.Break.getName(expression) === unwindLabel) {
+    if (id === b.BreakId && b.Break.getName(refs[node] as ExpressionRef) === unwindLabel) {
       // An exit not directly after its call in a block: not the shape expected.
       shaped = false;
       return;
     }
-    const list = children(expression);
-    if (!list) {
+    if (count < 0) {
       shaped = false;
       return;
     }
-    for (const child of list) visit(child);
+    for (let child = start, end = start + count; child < end; child++) visit(child);
   };
 
   // Everything before the unwind block, outer levels included (a forward at the top), then the
   // unwind block's own body, but not the save block after it.
-  for (let outer = body; outer !== position.block; ) {
-    const count = b.Block.getNumChildren(outer);
-    for (let index = 0; index < count - 1; index++) visit(b.Block.getChildAt(outer, index));
-    outer = b.Block.getChildAt(outer, count - 1);
+  let outer = 0;
+  while (refs[outer] !== position.block) {
+    const count = childCount[outer] as number;
+    for (let index = 0; index < count - 1; index++) visit(first(outer) + index);
+    outer = first(outer) + count - 1;
   }
-  for (let index = 0; index < position.index; index++) visit(b.Block.getChildAt(position.block, index));
-  visit(b.LocalSet.getValue(b.Block.getChildAt(position.block, position.index)));
+  for (let index = 0; index < position.index; index++) visit(first(outer) + index);
+  // The local.set's only child is the unwind block.
+  visit(first(first(outer) + position.index));
   return shaped ? operands : undefined;
+}
+
+/** LOCAL_BITS[i] is the set {i}, NOT_LOCAL_BITS[i] its complement: made once, not per use. */
+const LOCAL_BITS: bigint[] = [];
+const NOT_LOCAL_BITS: bigint[] = [];
+
+function localBit(index: number): bigint {
+  for (let next = LOCAL_BITS.length; next <= index; next++) {
+    LOCAL_BITS.push(1n << BigInt(next));
+    NOT_LOCAL_BITS.push(~(1n << BigInt(next)));
+  }
+  return LOCAL_BITS[index] as bigint;
+}
+
+function notLocalBit(index: number): bigint {
+  localBit(index);
+  return NOT_LOCAL_BITS[index] as bigint;
 }
 
 /**
@@ -474,23 +514,64 @@ class Liveness {
   readonly afterExit = new Map<ExpressionRef, bigint>();
   private readonly labels = new Map<string, bigint>();
   /** Each loop's entry set from its last fixed point: a later one is never smaller, so it starts there. */
-  private readonly loopEntries = new Map<ExpressionRef, bigint>();
+  private readonly loopEntries = new Map<number, bigint>();
   private readonly binaryen: Accessors;
-  private readonly children: Children;
+  private readonly tree: ExpressionTree;
   private readonly unwindLabel: string;
-  private readonly exits: ReadonlySet<ExpressionRef>;
+  private readonly isExit: Uint8Array;
+  /** The label of each block, loop and break, and the local of each local.get and local.set, read once: loops are walked again until their fixed point. */
+  private readonly names: (string | null)[];
+  private readonly locals: Int32Array;
+  /**
+   * Straight-line expressions (no branch, block, loop, if, return or unknown kind inside: 1 in
+   * `straight`) are summarised the first time they are visited, as live before = (live after &
+   * keep) | gen, gen being the locals read before any write inside and keep leaving out those
+   * written: the same sets as walking them, without walking them again in every round of an
+   * enclosing loop's fixed point.
+   */
+  private readonly straight: Uint8Array;
+  private readonly gen: (bigint | undefined)[];
+  private readonly keep: (bigint | undefined)[];
+  private summaryGen = 0n;
+  private summaryKill = 0n;
   private failed = false;
 
-  constructor(binaryen: Accessors, children: Children, unwindLabel: string, exits: ReadonlySet<ExpressionRef>) {
+  constructor(binaryen: Accessors, tree: ExpressionTree, unwindLabel: string, exitNodes: readonly number[]) {
     this.binaryen = binaryen;
-    this.children = children;
+    this.tree = tree;
     this.unwindLabel = unwindLabel;
-    this.exits = exits;
+    this.isExit = new Uint8Array(tree.size);
+    for (const node of exitNodes) this.isExit[node] = 1;
+    const b = binaryen;
+    const { refs, ids, size } = tree;
+    this.names = new Array<string | null>(size).fill(null);
+    this.locals = new Int32Array(size);
+    for (let node = 0; node < size; node++) {
+      const id = ids[node];
+      const expression = refs[node] as ExpressionRef;
+      if (id === b.BlockId) this.names[node] = b.Block.getName(expression);
+      else if (id === b.LoopId) this.names[node] = b.Loop.getName(expression);
+      else if (id === b.BreakId) this.names[node] = b.Break.getName(expression);
+      else if (id === b.LocalGetId) this.locals[node] = b.LocalGet.getIndex(expression);
+      else if (id === b.LocalSetId) this.locals[node] = b.LocalSet.getIndex(expression);
+    }
+    this.straight = new Uint8Array(size);
+    this.gen = new Array<bigint | undefined>(size);
+    this.keep = new Array<bigint | undefined>(size);
+    // Children are numbered after their parent: mark them first.
+    for (let node = size - 1; node >= 0; node--) {
+      const id = ids[node];
+      const count = tree.childCount[node] as number;
+      if (count < 0 || id === b.BlockId || id === b.LoopId || id === b.IfId || id === b.BreakId || id === b.SwitchId || id === b.ReturnId || id === b.UnreachableId) continue;
+      let all = 1;
+      for (let child = tree.firstChild[node] as number, end = child + count; child < end && all === 1; child++) all = this.straight[child] as number;
+      this.straight[node] = all;
+    }
   }
 
   /** run analyses the body; false when it met something it cannot analyse. */
-  run(body: ExpressionRef): boolean {
-    this.visit(body, 0n);
+  run(): boolean {
+    this.visit(0, 0n);
     return !this.failed;
   }
 
@@ -501,83 +582,136 @@ class Liveness {
     return live ?? 0n;
   }
 
-  /** visit returns the locals live before `expression`, given those live after it. */
-  private visit(expression: ExpressionRef, after: bigint): bigint {
+  /** visit returns the locals live before `node`, given those live after it. */
+  private visit(node: number, after: bigint): bigint {
+    if (this.straight[node] === 1) {
+      let keep = this.keep[node];
+      let gen = this.gen[node];
+      if (keep === undefined || gen === undefined) {
+        this.summaryGen = 0n;
+        this.summaryKill = 0n;
+        this.summarize(node);
+        gen = this.summaryGen;
+        keep = ~this.summaryKill;
+        this.gen[node] = gen;
+        this.keep[node] = keep;
+      }
+      const kept = keep === -1n ? after : after & keep;
+      return gen === 0n ? kept : kept | gen;
+    }
     const b = this.binaryen;
-    const id = b.getExpressionId(expression);
+    const { ids, firstChild, childCount, present } = this.tree;
+    const id = ids[node];
+    const start = firstChild[node] as number;
+    const count = childCount[node] as number;
     switch (id) {
       case b.BlockId: {
-        const name = b.Block.getName(expression);
+        const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
         if (name) this.labels.set(name, after);
         let live = after;
-        for (let index = b.Block.getNumChildren(expression) - 1; index >= 0; index--) live = this.visit(b.Block.getChildAt(expression, index), live);
+        for (let index = count - 1; index >= 0; index--) live = this.visit(start + index, live);
         if (name) this.restore(name, outer);
         return live;
       }
       case b.LoopId: {
-        const name = b.Loop.getName(expression);
+        // A loop's only child is its body.
+        const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
-        let entry = this.loopEntries.get(expression) ?? 0n;
+        let entry = this.loopEntries.get(node) ?? 0n;
         for (;;) {
           if (name) this.labels.set(name, entry);
-          const next = this.visit(b.Loop.getBody(expression), after) | entry;
+          const next = this.visit(start, after) | entry;
           if (next === entry || !name) {
             entry = next;
             break;
           }
           entry = next;
         }
-        this.loopEntries.set(expression, entry);
+        this.loopEntries.set(node, entry);
         if (name) this.restore(name, outer);
         return entry;
       }
       case b.IfId: {
-        const ifFalse = b.If.getIfFalse(expression);
-        const live = this.visit(b.If.getIfTrue(expression), after) | (ifFalse ? this.visit(ifFalse, after) : after);
-        return this.visit(b.If.getCondition(expression), live);
+        // Condition, true arm, false arm if present.
+        const live = this.visit(start + 1, after) | (count === 3 ? this.visit(start + 2, after) : after);
+        return this.visit(start, live);
       }
       case b.BreakId: {
-        const condition = b.Break.getCondition(expression);
-        const value = b.Break.getValue(expression);
-        const taken = this.target(b.Break.getName(expression));
-        if (this.exits.has(expression)) this.afterExit.set(expression, (this.afterExit.get(expression) ?? 0n) | after);
-        let live = condition ? taken | after : taken;
-        if (condition) live = this.visit(condition, live);
-        return value ? this.visit(value, live) : live;
+        // Condition, then value, each if present.
+        const mask = present[node] as number;
+        const condition = mask & 1 ? start : -1;
+        const value = mask & 2 ? start + (mask & 1) : -1;
+        const taken = this.target(this.names[node] as string);
+        if (this.isExit[node]) {
+          const expression = this.tree.refs[node] as ExpressionRef;
+          this.afterExit.set(expression, (this.afterExit.get(expression) ?? 0n) | after);
+        }
+        let live = condition >= 0 ? taken | after : taken;
+        if (condition >= 0) live = this.visit(condition, live);
+        return value >= 0 ? this.visit(value, live) : live;
       }
       case b.SwitchId: {
+        const expression = this.tree.refs[node] as ExpressionRef;
         let live = this.target(b.Switch.getDefaultName(expression));
-        for (let index = 0, count = b.Switch.getNumNames(expression); index < count; index++) live |= this.target(b.Switch.getNameAt(expression, index));
-        return this.visitBackward(this.children(expression) ?? [], live);
+        for (let index = 0, names = b.Switch.getNumNames(expression); index < names; index++) live |= this.target(b.Switch.getNameAt(expression, index));
+        return this.visitBackward(start, Math.max(count, 0), live);
       }
       case b.ReturnId:
       case b.UnreachableId:
-        return this.visitBackward(this.children(expression) ?? [], 0n);
+        return this.visitBackward(start, Math.max(count, 0), 0n);
       case b.LocalGetId:
-        return after | (1n << BigInt(b.LocalGet.getIndex(expression)));
+        return after | localBit(this.locals[node] as number);
       case b.LocalSetId:
-        return this.visit(b.LocalSet.getValue(expression), after & ~(1n << BigInt(b.LocalSet.getIndex(expression))));
+        return this.visit(start, after & notLocalBit(this.locals[node] as number));
       case b.CallIndirectId: {
-        // Evaluated operands first, then the table index (children() lists the index first).
-        const list = this.children(expression) ?? [];
-        return this.visitBackward([...list.slice(1), ...list.slice(0, 1)], after);
+        // Evaluated operands first, then the table index (the tree lists the index first).
+        if (count <= 0) return after;
+        return this.visitBackward(start + 1, count - 1, this.visit(start, after));
       }
       default: {
-        const list = this.children(expression);
-        if (!list) {
+        if (count < 0) {
           this.failed = true;
           return after;
         }
-        return this.visitBackward(list, after);
+        return this.visitBackward(start, count, after);
       }
     }
   }
 
-  /** visitBackward visits expressions evaluated in the order given, last first. */
-  private visitBackward(list: readonly ExpressionRef[], after: bigint): bigint {
+  /**
+   * summarize composes the step of the straight-line `node` into summaryGen and summaryKill,
+   * which hold the step of what is evaluated after it: the same order visit walks in.
+   */
+  private summarize(node: number): void {
+    const b = this.binaryen;
+    const { ids, firstChild, childCount } = this.tree;
+    const id = ids[node];
+    const start = firstChild[node] as number;
+    const count = childCount[node] as number;
+    if (id === b.LocalGetId) {
+      this.summaryGen |= localBit(this.locals[node] as number);
+      return;
+    }
+    if (id === b.LocalSetId) {
+      // The local is written after its value is evaluated.
+      const local = this.locals[node] as number;
+      this.summaryGen &= notLocalBit(local);
+      this.summaryKill |= localBit(local);
+    }
+    if (id === b.CallIndirectId && count > 0) {
+      // Evaluated operands first, then the table index (the tree lists the index first).
+      this.summarize(start);
+      for (let child = start + count - 1; child > start; child--) this.summarize(child);
+      return;
+    }
+    for (let child = start + count - 1; child >= start; child--) this.summarize(child);
+  }
+
+  /** visitBackward visits the `count` nodes from `start`, evaluated in that order, last first. */
+  private visitBackward(start: number, count: number, after: bigint): bigint {
     let live = after;
-    for (let index = list.length - 1; index >= 0; index--) live = this.visit(list[index] as ExpressionRef, live);
+    for (let index = count - 1; index >= 0; index--) live = this.visit(start + index, live);
     return live;
   }
 

@@ -1,0 +1,101 @@
+// A function body read out of binaryen.js once, into flat arrays. The fast-path transform and
+// the per-exit saves walk each body several times (a scan, a flow analysis with loops to a
+// fixed point, the routing), and each step of a walk through binaryen.js's accessors is a call
+// into its wasm plus, with `expressionChildren`, an array per node: SQLite's 1.5 million
+// expressions cost ~150 ns each per walk that way. Here the shape is read once and every walk
+// after it reads arrays.
+import type { Binaryen } from './binaryen-api.js';
+import { type ChildReader, childReaders } from './function-scan.js';
+
+type ExpressionRef = number;
+
+/**
+ * ExpressionTree is the shape of one expression tree. Nodes are numbered breadth-first from the
+ * root (node 0), so the children of a node are consecutive: `firstChild[node]` up to
+ * `firstChild[node] + childCount[node]`, in the order `expressionChildren` lists them
+ * (evaluation order, but an indirect call's target first).
+ */
+export interface ExpressionTree {
+  /** How many nodes the tree has. */
+  readonly size: number;
+  /** The binaryen.js expression of each node. */
+  readonly refs: Int32Array;
+  /** The Binaryen expression id of each node. */
+  readonly ids: Int32Array;
+  readonly firstChild: Int32Array;
+  /** -1 for an expression kind whose children are not known (`expressionChildren` gives undefined). */
+  readonly childCount: Int32Array;
+  /**
+   * Which of the kind's single children (EXPRESSION_CHILDREN's `single` getters, bit i for the
+   * i-th) are present: tells apart, say, a `br_if` without a value from a `br` with one.
+   */
+  readonly present: Int32Array;
+  /** True when every node's kind is known. */
+  readonly known: boolean;
+}
+
+/** ExpressionTreeReader reads expression trees of one binaryen.js instance. */
+export type ExpressionTreeReader = (root: ExpressionRef) => ExpressionTree;
+
+/** expressionTreeReader returns a function that reads the tree under an expression. */
+export function expressionTreeReader(binaryen: Binaryen): ExpressionTreeReader {
+  const byId: (ChildReader | undefined)[] = [];
+  let singles = 0;
+  for (const [id, reader] of childReaders(binaryen)) {
+    byId[id] = reader;
+    singles = Math.max(singles, reader.single.length);
+  }
+  return (root) => readTree(binaryen, byId, singles, root);
+}
+
+function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined)[], singles: number, root: ExpressionRef): ExpressionTree {
+  let capacity = 256;
+  let refs = new Int32Array(capacity);
+  let ids = new Int32Array(capacity);
+  let firstChild = new Int32Array(capacity);
+  let childCount = new Int32Array(capacity);
+  let present = new Int32Array(capacity);
+  let size = 1;
+  let known = true;
+  refs[0] = root;
+  for (let node = 0; node < size; node++) {
+    const expression = refs[node] as ExpressionRef;
+    const id = binaryen.getExpressionId(expression);
+    const reader = readers[id];
+    const listed = reader?.count ? reader.count(expression) : 0;
+    // Room for this node's children: its single ones (`singles` at most) and its list.
+    if (size + singles + listed > capacity) {
+      while (size + singles + listed > capacity) capacity *= 2;
+      refs = grown(refs, capacity);
+      ids = grown(ids, capacity);
+      firstChild = grown(firstChild, capacity);
+      childCount = grown(childCount, capacity);
+      present = grown(present, capacity);
+    }
+    ids[node] = id;
+    firstChild[node] = size;
+    if (!reader) {
+      childCount[node] = -1;
+      known = false;
+      continue;
+    }
+    const { single, at } = reader;
+    let mask = 0;
+    for (let index = 0; index < single.length; index++) {
+      const child = (single[index] as (expression: ExpressionRef) => ExpressionRef)(expression);
+      if (!child) continue;
+      mask |= 1 << index;
+      refs[size++] = child;
+    }
+    if (at) for (let index = 0; index < listed; index++) refs[size++] = at(expression, index);
+    present[node] = mask;
+    childCount[node] = size - (firstChild[node] as number);
+  }
+  return { size, refs, ids, firstChild, childCount, present, known };
+}
+
+function grown(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const larger = new Int32Array(capacity);
+  larger.set(array);
+  return larger;
+}
