@@ -5,7 +5,7 @@
 // expressions cost ~150 ns each per walk that way. Here the shape is read once and every walk
 // after it reads arrays.
 import type { Binaryen } from './binaryen-api.js';
-import { type ChildReader, childReaders } from './function-scan.js';
+import { type ChildReader, childReaders, readersById } from './function-scan.js';
 
 type ExpressionRef = number;
 
@@ -32,6 +32,23 @@ export interface ExpressionTree {
   readonly present: Int32Array;
   /** True when every node's kind is known. */
   readonly known: boolean;
+  /** The expression ids to compare `ids` with. */
+  readonly kinds: ExpressionKinds;
+}
+
+/** KIND_NAMES are the expression kinds the analyses over trees tell apart. */
+const KIND_NAMES = ['Block', 'Loop', 'If', 'Break', 'Switch', 'Call', 'CallIndirect', 'LocalGet', 'LocalSet', 'GlobalGet', 'Return', 'Unreachable', 'Drop', 'RefFunc'] as const;
+
+/**
+ * ExpressionKinds are binaryen.js's ids of KIND_NAMES, copied into a small object: a lookup
+ * among the thousands of properties of binaryen.js's own object costs several times more, and
+ * the analyses compare ids at every node they visit.
+ */
+export type ExpressionKinds = Readonly<Record<(typeof KIND_NAMES)[number], number>>;
+
+function expressionKinds(binaryen: Binaryen): ExpressionKinds {
+  const ids = binaryen as unknown as Record<string, number>;
+  return Object.fromEntries(KIND_NAMES.map((kind) => [kind, ids[`${kind}Id`] as number])) as ExpressionKinds;
 }
 
 /** ExpressionTreeReader reads expression trees of one binaryen.js instance. */
@@ -39,16 +56,15 @@ export type ExpressionTreeReader = (root: ExpressionRef) => ExpressionTree;
 
 /** expressionTreeReader returns a function that reads the tree under an expression. */
 export function expressionTreeReader(binaryen: Binaryen): ExpressionTreeReader {
-  const byId: (ChildReader | undefined)[] = [];
+  const byId = readersById(binaryen);
   let singles = 0;
-  for (const [id, reader] of childReaders(binaryen)) {
-    byId[id] = reader;
-    singles = Math.max(singles, reader.single.length);
-  }
-  return (root) => readTree(binaryen, byId, singles, root);
+  for (const reader of childReaders(binaryen).values()) singles = Math.max(singles, reader.single.length);
+  const kinds = expressionKinds(binaryen);
+  return (root) => readTree(binaryen, byId, singles, kinds, root);
 }
 
-function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined)[], singles: number, root: ExpressionRef): ExpressionTree {
+function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined)[], singles: number, kinds: ExpressionKinds, root: ExpressionRef): ExpressionTree {
+  const expressionId = binaryen.getExpressionId;
   let capacity = 256;
   let refs = new Int32Array(capacity);
   let ids = new Int32Array(capacity);
@@ -60,7 +76,7 @@ function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined
   refs[0] = root;
   for (let node = 0; node < size; node++) {
     const expression = refs[node] as ExpressionRef;
-    const id = binaryen.getExpressionId(expression);
+    const id = expressionId(expression);
     const reader = readers[id];
     const listed = reader?.count ? reader.count(expression) : 0;
     // Room for this node's children: its single ones (`singles` at most) and its list.
@@ -91,7 +107,7 @@ function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined
     present[node] = mask;
     childCount[node] = size - (firstChild[node] as number);
   }
-  return { size, refs, ids, firstChild, childCount, present, known };
+  return { size, refs, ids, firstChild, childCount, present, known, kinds };
 }
 
 function grown(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {

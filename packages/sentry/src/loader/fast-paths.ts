@@ -220,12 +220,12 @@ function asyncifyHelpers(binaryen: Accessors, module: BinaryenModule): Set<strin
 
 /** readsGlobal: the body `tree` reads `global`. Throws on an expression kind the tree does not know. */
 function readsGlobal(binaryen: Accessors, tree: ExpressionTree, global: string): boolean {
-  const { refs, ids, childCount, size } = tree;
+  const { refs, ids, childCount, size, kinds } = tree;
   for (let node = 0; node < size; node++) {
     if ((childCount[node] as number) < 0) throw new FastPathError(`unknown Binaryen expression id ${ids[node]}`);
   }
   for (let node = 0; node < size; node++) {
-    if (ids[node] === binaryen.GlobalGetId && binaryen.GlobalGet.getName(refs[node] as ExpressionRef) === global) return true;
+    if (ids[node] === kinds.GlobalGet && binaryen.GlobalGet.getName(refs[node] as ExpressionRef) === global) return true;
   }
   return false;
 }
@@ -283,7 +283,7 @@ class StateFlow {
     this.tests = new StateTests(binaryen, state);
     this.mayUnwind = mayUnwind;
     const b = binaryen;
-    const { refs, ids, firstChild, childCount, size } = tree;
+    const { refs, ids, firstChild, childCount, size, kinds } = tree;
     this.inert = new Uint8Array(size);
     this.stateRead = new Uint8Array(size);
     this.names = new Array<string | null>(size).fill(null);
@@ -295,10 +295,10 @@ class StateFlow {
       const id = ids[node];
       const expression = refs[node] as ExpressionRef;
       const count = childCount[node] as number;
-      if (id === b.BlockId) this.names[node] = b.Block.getName(expression);
-      else if (id === b.LoopId) this.names[node] = b.Loop.getName(expression);
-      else if (id === b.BreakId) this.names[node] = b.Break.getName(expression);
-      else if (id === b.GlobalGetId && b.GlobalGet.getName(expression) === state) this.stateRead[node] = 1;
+      if (id === kinds.Block) this.names[node] = b.Block.getName(expression);
+      else if (id === kinds.Loop) this.names[node] = b.Loop.getName(expression);
+      else if (id === kinds.Break) this.names[node] = b.Break.getName(expression);
+      else if (id === kinds.GlobalGet && b.GlobalGet.getName(expression) === state) this.stateRead[node] = 1;
       if (count < 0 || this.stateRead[node] === 1 || ownMeaning.has(id as number)) continue;
       let all = 1;
       for (let child = firstChild[node] as number, end = child + count; child < end && all === 1; child++) all = this.inert[child] as number;
@@ -314,12 +314,12 @@ class StateFlow {
   private visit(node: number, flow: Flow): Flow {
     if (this.inert[node] === 1) return flow;
     const b = this.binaryen;
-    const { refs, ids, firstChild, childCount, present } = this.tree;
+    const { refs, ids, firstChild, childCount, present, kinds } = this.tree;
     const id = ids[node];
     const start = firstChild[node] as number;
     const count = childCount[node] as number;
     switch (id) {
-      case b.BlockId: {
+      case kinds.Block: {
         const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
         if (name) this.labels.set(name, undefined);
@@ -330,7 +330,7 @@ class StateFlow {
         this.labels.set(name, outer);
         return current;
       }
-      case b.LoopId: {
+      case kinds.Loop: {
         // A loop's only child is its body.
         const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
@@ -346,13 +346,13 @@ class StateFlow {
         if (name) this.labels.set(name, outer);
         return exit;
       }
-      case b.IfId: {
+      case kinds.If: {
         // Condition, true arm, false arm if present.
         const afterCondition = this.visit(start, flow);
         const whenFalse = afterCondition !== undefined && this.isUnwindCheck(start) ? false : afterCondition;
         return joinFlow(this.visit(start + 1, afterCondition), count === 3 ? this.visit(start + 2, whenFalse) : whenFalse);
       }
-      case b.BreakId: {
+      case kinds.Break: {
         // The tree lists the condition, then the value, each if present; the value is evaluated first.
         const mask = present[node] as number;
         const condition = mask & 1 ? start : -1;
@@ -363,7 +363,7 @@ class StateFlow {
         if (condition < 0) return undefined;
         return current !== undefined && this.isUnwindCheck(condition) ? false : current;
       }
-      case b.SwitchId: {
+      case kinds.Switch: {
         // The tree lists the condition, then the value if present; the value is evaluated first.
         const expression = refs[node] as ExpressionRef;
         let current = (present[node] as number) & 2 ? this.visit(start + 1, flow) : flow;
@@ -372,7 +372,7 @@ class StateFlow {
         this.branch(b.Switch.getDefaultName(expression), current);
         return undefined;
       }
-      case b.CallId: {
+      case kinds.Call: {
         const current = this.visitAll(start, count, flow);
         if (current === undefined) return current;
         let callee = this.callees[node];
@@ -382,16 +382,16 @@ class StateFlow {
         }
         return this.mayUnwind(callee) ? true : current;
       }
-      case b.CallIndirectId: {
+      case kinds.CallIndirect: {
         // Operands first, then the table index (the tree lists the index first).
         const current = count > 0 ? this.visit(start, this.visitAll(start + 1, count - 1, flow)) : flow;
         return current === undefined ? undefined : true;
       }
-      case b.ReturnId:
-      case b.UnreachableId:
+      case kinds.Return:
+      case kinds.Unreachable:
         this.visitAll(start, Math.max(count, 0), flow);
         return undefined;
-      case b.GlobalGetId:
+      case kinds.GlobalGet:
         if (this.stateRead[node] === 1) {
           const expression = refs[node] as ExpressionRef;
           this.all.add(expression);
@@ -443,14 +443,14 @@ function forwardWhen(binaryen: Accessors, module: BinaryenModule, from: string, 
  * `referenced`), and direct calls too when `calls`, in the body `tree`.
  */
 function redirect(binaryen: Accessors, tree: ExpressionTree, fastName: ReadonlyMap<string, string>, calls: boolean, referenced: Set<string>): void {
-  const { refs, ids, size } = tree;
+  const { refs, ids, size, kinds } = tree;
   for (let node = 0; node < size; node++) {
     const id = ids[node];
     const expression = refs[node] as ExpressionRef;
-    if (id === binaryen.CallId && calls) {
+    if (id === kinds.Call && calls) {
       const fast = fastName.get(binaryen.Call.getTarget(expression));
       if (fast) binaryen.Call.setTarget(expression, fast);
-    } else if (id === binaryen.RefFuncId) {
+    } else if (id === kinds.RefFunc) {
       const name = binaryen.RefFunc.getFunc(expression);
       const fast = fastName.get(name);
       if (fast) {

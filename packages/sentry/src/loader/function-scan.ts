@@ -142,25 +142,37 @@ export function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
  * order; undefined for an expression kind the scan does not know (scanModule refuses those).
  */
 export function expressionChildren(binaryen: Binaryen): (expression: ExpressionRef) => ExpressionRef[] | undefined {
-  const readers = childReaders(binaryen);
+  // By id in an array, and binaryen.js's accessor held here: a Map lookup and a property lookup
+  // on binaryen.js's large object per node cost more than reading the node.
+  const readers = readersById(binaryen);
+  const expressionId = binaryen.getExpressionId;
   return (expression) => {
-    const reader = readers.get(binaryen.getExpressionId(expression));
+    const reader = readers[expressionId(expression)];
     if (!reader) return undefined;
+    const { single, count, at } = reader;
     const children: ExpressionRef[] = [];
-    for (const getter of reader.single) {
-      const child = getter(expression);
+    for (let index = 0; index < single.length; index++) {
+      const child = (single[index] as (expression: ExpressionRef) => ExpressionRef)(expression);
       if (child) children.push(child);
     }
-    if (reader.count && reader.at) {
-      for (let index = 0, count = reader.count(expression); index < count; index++) children.push(reader.at(expression, index));
+    if (count && at) {
+      for (let index = 0, length = count(expression); index < length; index++) children.push(at(expression, index));
     }
     return children;
   };
 }
 
+/** readersById is childReaders as an array indexed by expression id. */
+export function readersById(binaryen: Binaryen): (ChildReader | undefined)[] {
+  const readers: (ChildReader | undefined)[] = [];
+  for (const [id, reader] of childReaders(binaryen)) readers[id] = reader;
+  return readers;
+}
+
 /** scanModule walks every defined function body once; it returns the facts or the first refusal. */
 export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleScan | FeatureRefusal {
-  const readers = childReaders(binaryen);
+  const readers = readersById(binaryen);
+  const expressionId = binaryen.getExpressionId;
   const refusedIds = new Map<number, string>();
   for (const [kind, feature] of Object.entries(REFUSED_KINDS)) {
     const id = (binaryen as unknown as Record<string, number | undefined>)[`${kind}Id`];
@@ -186,7 +198,7 @@ export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleSc
     while (stack.length > 0) {
       const expression = stack.pop() as ExpressionRef;
       expressionCount++;
-      const id = binaryen.getExpressionId(expression);
+      const id = expressionId(expression);
       if (id === LoopId) {
         facts.loops.push(expression);
       } else if (id === CallId) {
@@ -200,7 +212,7 @@ export function scanModule(binaryen: Binaryen, module: BinaryenModule): ModuleSc
       } else if ((id === LoadId && binaryen.Load.isAtomic(expression)) || (id === StoreId && binaryen.Store.isAtomic(expression))) {
         return { feature: 'threads (atomics)', detail: `atomic memory access in function ${info.name}` };
       }
-      const reader = readers.get(id);
+      const reader = readers[id];
       if (!reader) {
         const feature = refusedIds.get(id);
         return feature

@@ -346,17 +346,19 @@ function findExits(
   tree: ExpressionTree,
   tests: StateTests,
 ): { label: string; exits: Set<ExpressionRef>; exitNodes: number[] } | undefined {
-  const { refs, ids, firstChild, childCount, present } = tree;
+  const { refs, ids, firstChild, childCount, present, kinds } = tree;
   let label: string | undefined;
   const exits = new Set<ExpressionRef>();
   const exitNodes: number[] = [];
   const targets = new Set<string>();
-  const stack = [0];
-  while (stack.length > 0) {
-    const node = stack.pop() as number;
+  // Every node is pushed once, so the stack never holds more than the tree.
+  const stack = new Int32Array(tree.size);
+  let depth = 1;
+  while (depth > 0) {
+    const node = stack[--depth] as number;
     const id = ids[node];
     const expression = refs[node] as ExpressionRef;
-    if (id === binaryen.BreakId) {
+    if (id === kinds.Break) {
       // A break's children are its condition, then its value, each if present.
       const condition = (present[node] as number) & 1 ? (refs[firstChild[node] as number] as ExpressionRef) : 0;
       if (condition && tests.unwinding(condition)) {
@@ -368,13 +370,13 @@ function findExits(
       } else {
         targets.add(binaryen.Break.getName(expression));
       }
-    } else if (id === binaryen.SwitchId) {
+    } else if (id === kinds.Switch) {
       for (let index = 0, count = binaryen.Switch.getNumNames(expression); index < count; index++) targets.add(binaryen.Switch.getNameAt(expression, index));
       targets.add(binaryen.Switch.getDefaultName(expression));
     }
     const count = childCount[node] as number;
     if (count < 0) return undefined;
-    for (let child = firstChild[node] as number, end = child + count; child < end; child++) stack.push(child);
+    for (let child = firstChild[node] as number, end = child + count; child < end; child++) stack[depth++] = child;
   }
   if (label === undefined || targets.has(label)) return undefined;
   return { label, exits, exitNodes };
@@ -389,7 +391,7 @@ function findExits(
 function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: ExpressionTree, unwindLabel: string): Map<number, bigint> | undefined {
   const b = binaryen;
   const { tests, imported } = context;
-  const { refs, ids, firstChild, childCount, present } = tree;
+  const { refs, ids, firstChild, childCount, present, kinds } = tree;
   const position = unwindBlockPosition(binaryen, refs[0] as ExpressionRef, unwindLabel);
   if (!position) return undefined;
   const operands = new Map<number, bigint>();
@@ -398,9 +400,9 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
 
   const exitIndex = (statement: number): number | undefined => {
     let node = statement;
-    if (ids[node] === b.DropId) node = first(node);
+    if (ids[node] === kinds.Drop) node = first(node);
     const expression = refs[node] as ExpressionRef;
-    if (ids[node] !== b.BreakId || b.Break.getName(expression) !== unwindLabel) return undefined;
+    if (ids[node] !== kinds.Break || b.Break.getName(expression) !== unwindLabel) return undefined;
     const condition = (present[node] as number) & 1 ? (refs[first(node)] as ExpressionRef) : 0;
     return condition && tests.unwinding(condition) ? constantIndex(binaryen, expression) : undefined;
   };
@@ -409,7 +411,7 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
     const stack = [expression];
     while (stack.length > 0) {
       const node = stack.pop() as number;
-      if (ids[node] === b.LocalGetId) read |= localBit(b.LocalGet.getIndex(refs[node] as ExpressionRef));
+      if (ids[node] === kinds.LocalGet) read |= localBit(b.LocalGet.getIndex(refs[node] as ExpressionRef));
       const count = childCount[node] as number;
       if (count < 0) shaped = false;
       else for (let child = first(node), end = child + count; child < end; child++) stack.push(child);
@@ -421,17 +423,17 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
     let call = statement;
     const id = ids[call];
     // A drop's and a local.set's only child is the value.
-    if (id === b.DropId) call = first(call);
-    else if (id === b.LocalSetId && !b.LocalSet.isTee(refs[call] as ExpressionRef)) call = first(call);
+    if (id === kinds.Drop) call = first(call);
+    else if (id === kinds.LocalSet && !b.LocalSet.isTee(refs[call] as ExpressionRef)) call = first(call);
     const callId = ids[call];
-    if (callId !== b.CallId && callId !== b.CallIndirectId) {
+    if (callId !== kinds.Call && callId !== kinds.CallIndirect) {
       shaped = false;
       return;
     }
     const start = first(call);
     const end = start + Math.max(childCount[call] as number, 0);
     for (let operand = start; operand < end; operand++) visit(operand);
-    const resumedByHost = callId === b.CallIndirectId || imported.has(b.Call.getTarget(refs[call] as ExpressionRef));
+    const resumedByHost = callId === kinds.CallIndirect || imported.has(b.Call.getTarget(refs[call] as ExpressionRef));
     let read = 0n;
     if (resumedByHost) for (let operand = start; operand < end; operand++) read |= readsOf(operand);
     operands.set(callIndex, (operands.get(callIndex) ?? 0n) | read);
@@ -440,7 +442,7 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
     const id = ids[node];
     const start = first(node);
     const count = childCount[node] as number;
-    if (id === b.IfId) {
+    if (id === kinds.If) {
       // An if's children are its condition, its true arm, then its false arm if present.
       const condition = refs[start] as ExpressionRef;
       visit(start);
@@ -449,7 +451,7 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
       if (count === 3) visit(start + 2);
       return;
     }
-    if (id === b.BlockId) {
+    if (id === kinds.Block) {
       for (let index = 0; index < count; index++) {
         const callIndex = index + 1 < count ? exitIndex(start + index + 1) : undefined;
         if (callIndex !== undefined) {
@@ -461,7 +463,7 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
       }
       return;
     }
-    if (id === b.BreakId && b.Break.getName(refs[node] as ExpressionRef) === unwindLabel) {
+    if (id === kinds.Break && b.Break.getName(refs[node] as ExpressionRef) === unwindLabel) {
       // An exit not directly after its call in a block: not the shape expected.
       shaped = false;
       return;
@@ -543,17 +545,17 @@ class Liveness {
     this.isExit = new Uint8Array(tree.size);
     for (const node of exitNodes) this.isExit[node] = 1;
     const b = binaryen;
-    const { refs, ids, size } = tree;
+    const { refs, ids, size, kinds } = tree;
     this.names = new Array<string | null>(size).fill(null);
     this.locals = new Int32Array(size);
     for (let node = 0; node < size; node++) {
       const id = ids[node];
       const expression = refs[node] as ExpressionRef;
-      if (id === b.BlockId) this.names[node] = b.Block.getName(expression);
-      else if (id === b.LoopId) this.names[node] = b.Loop.getName(expression);
-      else if (id === b.BreakId) this.names[node] = b.Break.getName(expression);
-      else if (id === b.LocalGetId) this.locals[node] = b.LocalGet.getIndex(expression);
-      else if (id === b.LocalSetId) this.locals[node] = b.LocalSet.getIndex(expression);
+      if (id === kinds.Block) this.names[node] = b.Block.getName(expression);
+      else if (id === kinds.Loop) this.names[node] = b.Loop.getName(expression);
+      else if (id === kinds.Break) this.names[node] = b.Break.getName(expression);
+      else if (id === kinds.LocalGet) this.locals[node] = b.LocalGet.getIndex(expression);
+      else if (id === kinds.LocalSet) this.locals[node] = b.LocalSet.getIndex(expression);
     }
     this.straight = new Uint8Array(size);
     this.gen = new Array<bigint | undefined>(size);
@@ -562,7 +564,7 @@ class Liveness {
     for (let node = size - 1; node >= 0; node--) {
       const id = ids[node];
       const count = tree.childCount[node] as number;
-      if (count < 0 || id === b.BlockId || id === b.LoopId || id === b.IfId || id === b.BreakId || id === b.SwitchId || id === b.ReturnId || id === b.UnreachableId) continue;
+      if (count < 0 || id === kinds.Block || id === kinds.Loop || id === kinds.If || id === kinds.Break || id === kinds.Switch || id === kinds.Return || id === kinds.Unreachable) continue;
       let all = 1;
       for (let child = tree.firstChild[node] as number, end = child + count; child < end && all === 1; child++) all = this.straight[child] as number;
       this.straight[node] = all;
@@ -600,12 +602,12 @@ class Liveness {
       return gen === 0n ? kept : kept | gen;
     }
     const b = this.binaryen;
-    const { ids, firstChild, childCount, present } = this.tree;
+    const { ids, firstChild, childCount, present, kinds } = this.tree;
     const id = ids[node];
     const start = firstChild[node] as number;
     const count = childCount[node] as number;
     switch (id) {
-      case b.BlockId: {
+      case kinds.Block: {
         const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
         if (name) this.labels.set(name, after);
@@ -614,7 +616,7 @@ class Liveness {
         if (name) this.restore(name, outer);
         return live;
       }
-      case b.LoopId: {
+      case kinds.Loop: {
         // A loop's only child is its body.
         const name = this.names[node];
         const outer = name ? this.labels.get(name) : undefined;
@@ -632,12 +634,12 @@ class Liveness {
         if (name) this.restore(name, outer);
         return entry;
       }
-      case b.IfId: {
+      case kinds.If: {
         // Condition, true arm, false arm if present.
         const live = this.visit(start + 1, after) | (count === 3 ? this.visit(start + 2, after) : after);
         return this.visit(start, live);
       }
-      case b.BreakId: {
+      case kinds.Break: {
         // Condition, then value, each if present.
         const mask = present[node] as number;
         const condition = mask & 1 ? start : -1;
@@ -651,20 +653,20 @@ class Liveness {
         if (condition >= 0) live = this.visit(condition, live);
         return value >= 0 ? this.visit(value, live) : live;
       }
-      case b.SwitchId: {
+      case kinds.Switch: {
         const expression = this.tree.refs[node] as ExpressionRef;
         let live = this.target(b.Switch.getDefaultName(expression));
         for (let index = 0, names = b.Switch.getNumNames(expression); index < names; index++) live |= this.target(b.Switch.getNameAt(expression, index));
         return this.visitBackward(start, Math.max(count, 0), live);
       }
-      case b.ReturnId:
-      case b.UnreachableId:
+      case kinds.Return:
+      case kinds.Unreachable:
         return this.visitBackward(start, Math.max(count, 0), 0n);
-      case b.LocalGetId:
+      case kinds.LocalGet:
         return after | localBit(this.locals[node] as number);
-      case b.LocalSetId:
+      case kinds.LocalSet:
         return this.visit(start, after & notLocalBit(this.locals[node] as number));
-      case b.CallIndirectId: {
+      case kinds.CallIndirect: {
         // Evaluated operands first, then the table index (the tree lists the index first).
         if (count <= 0) return after;
         return this.visitBackward(start + 1, count - 1, this.visit(start, after));
@@ -684,22 +686,21 @@ class Liveness {
    * which hold the step of what is evaluated after it: the same order visit walks in.
    */
   private summarize(node: number): void {
-    const b = this.binaryen;
-    const { ids, firstChild, childCount } = this.tree;
+    const { ids, firstChild, childCount, kinds } = this.tree;
     const id = ids[node];
     const start = firstChild[node] as number;
     const count = childCount[node] as number;
-    if (id === b.LocalGetId) {
+    if (id === kinds.LocalGet) {
       this.summaryGen |= localBit(this.locals[node] as number);
       return;
     }
-    if (id === b.LocalSetId) {
+    if (id === kinds.LocalSet) {
       // The local is written after its value is evaluated.
       const local = this.locals[node] as number;
       this.summaryGen &= notLocalBit(local);
       this.summaryKill |= localBit(local);
     }
-    if (id === b.CallIndirectId && count > 0) {
+    if (id === kinds.CallIndirect && count > 0) {
       // Evaluated operands first, then the table index (the tree lists the index first).
       this.summarize(start);
       for (let child = start + count - 1; child > start; child--) this.summarize(child);
