@@ -60,17 +60,33 @@ export function expressionTreeReader(binaryen: Binaryen): ExpressionTreeReader {
   let singles = 0;
   for (const reader of childReaders(binaryen).values()) singles = Math.max(singles, reader.single.length);
   const kinds = expressionKinds(binaryen);
-  return (root) => readTree(binaryen, byId, singles, kinds, root);
+  const scratch: Scratch = { refs: new Int32Array(1024), ids: new Int32Array(1024), firstChild: new Int32Array(1024), childCount: new Int32Array(1024), present: new Int32Array(1024) };
+  return (root) => readTree(binaryen, byId, singles, kinds, scratch, root);
 }
 
-function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined)[], singles: number, kinds: ExpressionKinds, root: ExpressionRef): ExpressionTree {
+/**
+ * Scratch holds the arrays a tree is read into, kept from one tree to the next: a tree's size is
+ * known only once it is read, and growing fresh arrays for each of thousands of bodies made
+ * more garbage than the trees themselves.
+ */
+interface Scratch {
+  refs: Int32Array<ArrayBuffer>;
+  ids: Int32Array<ArrayBuffer>;
+  firstChild: Int32Array<ArrayBuffer>;
+  childCount: Int32Array<ArrayBuffer>;
+  present: Int32Array<ArrayBuffer>;
+}
+
+function readTree(
+  binaryen: Binaryen,
+  readers: readonly (ChildReader | undefined)[],
+  singles: number,
+  kinds: ExpressionKinds,
+  scratch: Scratch,
+  root: ExpressionRef,
+): ExpressionTree {
   const expressionId = binaryen.getExpressionId;
-  let capacity = 256;
-  let refs = new Int32Array(capacity);
-  let ids = new Int32Array(capacity);
-  let firstChild = new Int32Array(capacity);
-  let childCount = new Int32Array(capacity);
-  let present = new Int32Array(capacity);
+  let { refs, ids, firstChild, childCount, present } = scratch;
   let size = 1;
   let known = true;
   refs[0] = root;
@@ -80,13 +96,15 @@ function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined
     const reader = readers[id];
     const listed = reader?.count ? reader.count(expression) : 0;
     // Room for this node's children: its single ones (`singles` at most) and its list.
-    if (size + singles + listed > capacity) {
+    if (size + singles + listed > refs.length) {
+      let capacity = refs.length;
       while (size + singles + listed > capacity) capacity *= 2;
       refs = grown(refs, capacity);
       ids = grown(ids, capacity);
       firstChild = grown(firstChild, capacity);
       childCount = grown(childCount, capacity);
       present = grown(present, capacity);
+      Object.assign(scratch, { refs, ids, firstChild, childCount, present });
     }
     ids[node] = id;
     firstChild[node] = size;
@@ -107,7 +125,13 @@ function readTree(binaryen: Binaryen, readers: readonly (ChildReader | undefined
     present[node] = mask;
     childCount[node] = size - (firstChild[node] as number);
   }
-  return { size, refs, ids, firstChild, childCount, present, known, kinds };
+  // One exact-size buffer for the tree's five arrays.
+  const buffer = new Int32Array(5 * size);
+  const part = (index: number, from: Int32Array): Int32Array => {
+    buffer.set(from.subarray(0, size), index * size);
+    return buffer.subarray(index * size, (index + 1) * size);
+  };
+  return { size, refs: part(0, refs), ids: part(1, ids), firstChild: part(2, firstChild), childCount: part(3, childCount), present: part(4, present), known, kinds };
 }
 
 function grown(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
