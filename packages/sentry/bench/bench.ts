@@ -13,48 +13,16 @@
 // BENCH_INSTRUMENT=fresh (instrument into an empty cache, so the times are this machine's now;
 // default: the cache's entries, with the time recorded when they were made), BENCH_PAUSE_RUNS
 // (probed runs per benchmark, default 2, each with PAUSES_PER_RUN requests), BENCH_SEED.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSTRUMENT_PHASES, type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram, stackSwitchingNodeFlags } from '@stasis/sentry';
-import type { PauseSample, RunRequest } from './run-one.js';
+import { BENCHMARKS, type Benchmark, runOnce } from './benchmarks.js';
+import type { PauseSample } from './run-one.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repository = resolve(here, '..', '..', '..');
-const fixture = (name: string): string => join(repository, 'tooling', 'fixtures', 'wasm', `${name}.wasm`);
-const corpus = (name: string): string => join(repository, 'tooling', 'corpus', 'wasm', `${name}.wasm`);
-
-interface Benchmark {
-  readonly name: string;
-  readonly program: string;
-  readonly args: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** guest path -> host path; '@empty' is a fresh temporary directory per run, on a RAM file system when the host has one (SCRATCH_ROOT). */
-  readonly preopens?: Readonly<Record<string, string>>;
-  readonly stdinFile?: string;
-  /** Not part of issue 5's compute suite (its geometric mean): a system-call workload, reported on its own row. */
-  readonly systemCalls?: boolean;
-}
-
-/** BENCHMARKS: default sizes run about a second each under node:wasi on the reference machine. */
-const BENCHMARKS: readonly Benchmark[] = [
-  { name: 'sha256', program: fixture('sha256'), args: [] },
-  { name: 'nbody', program: fixture('nbody'), args: [] },
-  { name: 'fib', program: fixture('fib'), args: [] },
-  { name: 'qsort', program: fixture('qsort'), args: [] },
-  { name: 'sqlite', program: corpus('sqlite3'), args: [':memory:'], env: { HOME: '/' }, stdinFile: join(here, 'workloads', 'sqlite.sql') },
-  { name: 'quickjs', program: corpus('qjs'), args: ['/bench/interpreter.js', '6'], preopens: { '/bench': join(here, 'workloads') } },
-  { name: 'syscalls', program: fixture('syscalls'), args: ['/work'], preopens: { '/work': '@empty' }, systemCalls: true },
-];
-
-/**
- * SCRATCH_ROOT holds the syscall benchmark's working directory: /dev/shm when present, so the
- * figure measures the runtimes' system-call paths rather than this VM's disk (on /tmp a truncating
- * open took up to 3.4 ms for node:wasi and the sentry alike, and node:wasi alone varied 2.5-11.5 s).
- */
-const SCRATCH_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /** PAUSES_PER_RUN: pause requests per probed run, at uniformly random moments of its first 90%. */
 const PAUSES_PER_RUN = 5;
@@ -96,16 +64,6 @@ function round(value: number, digits = 1): number {
   return Math.round(value * scale) / scale;
 }
 
-interface RunResult {
-  /** From program bytes to exit. */
-  readonly ms: number;
-  /** From the entry point to the exit (no compile, no instantiation). */
-  readonly runMs: number;
-  readonly code: number;
-  /** The pause samples of a probed run. */
-  readonly pauses?: PauseSample[];
-}
-
 /** seededRandom is a small deterministic generator (mulberry32), so a run's pause moments can be replayed from BENCH_SEED. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -115,42 +73,6 @@ function seededRandom(seed: number): () => number {
     value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
     return ((value ^ (value >>> 14)) >>> 0) / 2 ** 32;
   };
-}
-
-function runOnce(benchmark: Benchmark, runtime: Runtime, stdoutFile: string, nodeFlags: readonly string[], pauseAt?: readonly number[]): RunResult {
-  const scratch: string[] = [];
-  const preopens: Record<string, string> = {};
-  for (const [guest, host] of Object.entries(benchmark.preopens ?? {})) {
-    if (host === '@empty') {
-      const directory = mkdtempSync(join(SCRATCH_ROOT, 'stasis-bench-'));
-      scratch.push(directory);
-      preopens[guest] = directory;
-    } else {
-      preopens[guest] = host;
-    }
-  }
-  const request: RunRequest = {
-    runtime,
-    program: benchmark.program,
-    args: benchmark.args,
-    env: benchmark.env ?? {},
-    preopens,
-    ...(benchmark.stdinFile ? { stdinFile: benchmark.stdinFile } : {}),
-    stdoutFile,
-    ...(pauseAt ? { pauseAt } : {}),
-  };
-  try {
-    const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(here, 'run-one.ts'), JSON.stringify(request)], {
-      cwd: join(here, '..'),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const line = child.stdout.trim().split('\n').pop() ?? '';
-    if (child.status !== 0 || !line.startsWith('{')) throw new Error(`${benchmark.name} under ${runtime} failed (status ${child.status}):\n${child.stderr}`);
-    return JSON.parse(line) as RunResult;
-  } finally {
-    for (const directory of scratch) rmSync(directory, { recursive: true, force: true });
-  }
 }
 
 async function main(): Promise<void> {

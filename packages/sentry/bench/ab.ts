@@ -1,0 +1,109 @@
+// Interleaved A/B runs of two or more checkouts of this repository, for telling instrumenter
+// versions apart on a noisy machine: a single `pnpm bench` moves by 10-20% from one run to the
+// next on the shared 2-core VM, more than most changes are worth, while runs of the versions
+// alternated within the same minutes see the same noise. Each round runs every checkout once
+// (and node:wasi once, as the reference), each run a fresh process through that checkout's
+// bench/run-one.ts, so each side uses its own built package and its own instrumenter version
+// (the cache key carries the version, so the sides never share an instrumented module).
+//
+// Usage (from packages/sentry):
+//   node --import tsx bench/ab.ts [--rounds N] [--only sqlite,quickjs] [--runtime safepoint]
+//        CHECKOUT_A CHECKOUT_B [...]
+// Each checkout is the root of a built clone or worktree (`pnpm build` there first). Prints,
+// per benchmark and checkout, the median run time (entry point to exit), its spread, and in how
+// many rounds it was the fastest checkout.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stackSwitchingNodeFlags } from '@stasis/sentry';
+import { BENCHMARKS, runOnce } from './benchmarks.js';
+import type { RunRequest } from './run-one.js';
+
+/** Runtimes a checkout can be run under (run-one.ts's, but the baseline, which runs once per round regardless). */
+const SENTRY_RUNTIMES = ['safepoint', 'anywhere', 'anywhere-unwind'] as const;
+type SentryRuntime = (typeof SENTRY_RUNTIMES)[number];
+
+/** AbUsageError: the command line does not name what to compare. */
+class AbUsageError extends Error {
+  override name = 'AbUsageError';
+}
+
+interface Side {
+  readonly label: string;
+  /** The sentry package of the checkout, or undefined for node:wasi (run by this checkout). */
+  readonly packageDirectory?: string;
+}
+
+function parse(argv: readonly string[]): { rounds: number; only: readonly string[] | undefined; runtime: SentryRuntime; checkouts: readonly string[] } {
+  const { values, positionals } = parseArgs({
+    // `pnpm bench:ab -- ...` passes the `--` on.
+    args: argv[0] === '--' ? argv.slice(1) : [...argv],
+    allowPositionals: true,
+    options: { rounds: { type: 'string', default: '6' }, only: { type: 'string' }, runtime: { type: 'string', default: 'safepoint' } },
+  });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new AbUsageError(`--rounds must be a positive integer, got ${values.rounds}`);
+  const runtime = values.runtime as SentryRuntime;
+  if (!SENTRY_RUNTIMES.includes(runtime)) throw new AbUsageError(`--runtime must be one of ${SENTRY_RUNTIMES.join(', ')}, got ${values.runtime}`);
+  if (positionals.length < 2) throw new AbUsageError('name at least two checkouts to compare');
+  for (const checkout of positionals) {
+    if (!existsSync(join(checkout, 'packages', 'sentry', 'bench', 'run-one.ts'))) throw new AbUsageError(`${checkout} is not a checkout of this repository (no packages/sentry/bench/run-one.ts)`);
+    if (!existsSync(join(checkout, 'packages', 'sentry', 'dist'))) throw new AbUsageError(`${checkout} is not built (run pnpm build there)`);
+  }
+  return { rounds, only: values.only?.split(','), runtime, checkouts: positionals };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function main(): void {
+  const { rounds, only, runtime, checkouts } = parse(process.argv.slice(2));
+  const nodeFlags = stackSwitchingNodeFlags();
+  const benchmarks = BENCHMARKS.filter((benchmark) => !benchmark.systemCalls && (!only || only.includes(benchmark.name)));
+  if (benchmarks.length === 0) throw new AbUsageError(`no benchmark named ${only?.join(', ')}`);
+  const sides: Side[] = [{ label: 'node:wasi' }, ...checkouts.map((checkout) => ({ label: checkout, packageDirectory: resolve(checkout, 'packages', 'sentry') }))];
+  console.log(`A/B, ${runtime}, ${rounds} rounds, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+  const output = mkdtempSync(join(tmpdir(), 'stasis-ab-'));
+  try {
+    for (const benchmark of benchmarks) {
+      const times = sides.map((): number[] => []);
+      const wins = sides.map(() => 0);
+      for (let round = 0; round < rounds; round++) {
+        // Alternate the order every round, so no side always runs right after another.
+        const order = sides.map((_, index) => index);
+        if (round % 2) order.reverse();
+        for (const index of order) {
+          const side = sides[index] as Side;
+          const sideRuntime: RunRequest['runtime'] = side.packageDirectory ? runtime : 'node:wasi';
+          const result = runOnce(benchmark, sideRuntime, join(output, 'stdout'), nodeFlags, undefined, side.packageDirectory);
+          if (result.code !== 0) throw new Error(`${benchmark.name} under ${side.label} exited with ${result.code}`);
+          (times[index] as number[]).push(result.runMs);
+        }
+        // The fastest checkout of the round (node:wasi is the reference, not a contender).
+        let fastest = 1;
+        for (let index = 2; index < sides.length; index++) if ((times[index] as number[])[round] as number < ((times[fastest] as number[])[round] as number)) fastest = index;
+        wins[fastest] = (wins[fastest] as number) + 1;
+      }
+      console.log(`\n${benchmark.name}: run time (entry point to exit), ms`);
+      sides.forEach((side, index) => {
+        const values = times[index] as number[];
+        const rest = side.packageDirectory ? `  fastest in ${wins[index]} of ${rounds} rounds` : '';
+        console.log(`  ${side.label}: median ${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})${rest}`);
+      });
+    }
+  } finally {
+    rmSync(output, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof AbUsageError)) throw error;
+  console.error(`ab: ${error.message}`);
+  process.exit(2);
+}
