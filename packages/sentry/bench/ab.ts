@@ -17,12 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stackSwitchingNodeFlags } from '@stasis/sentry';
-import { BENCHMARKS, runOnce } from './benchmarks.js';
-import type { RunRequest } from './run-one.js';
-
-/** Runtimes a checkout can be run under (run-one.ts's, but the baseline, which runs once per round regardless). */
-const SENTRY_RUNTIMES = ['safepoint', 'anywhere', 'anywhere-unwind'] as const;
-type SentryRuntime = (typeof SENTRY_RUNTIMES)[number];
+import { BENCHMARKS, type Runtime, runOnce, SENTRY_RUNTIMES, type SentryRuntime, statistics } from './benchmarks.js';
 
 /** AbUsageError: the command line does not name what to compare. */
 class AbUsageError extends Error {
@@ -54,12 +49,6 @@ function parse(argv: readonly string[]): { rounds: number; only: readonly string
   return { rounds, only: values.only?.split(','), runtime, checkouts: positionals };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 function main(): void {
   const { rounds, only, runtime, checkouts } = parse(process.argv.slice(2));
   const nodeFlags = stackSwitchingNodeFlags();
@@ -78,7 +67,7 @@ function main(): void {
         if (round % 2) order.reverse();
         for (const index of order) {
           const side = sides[index] as Side;
-          const sideRuntime: RunRequest['runtime'] = side.packageDirectory ? runtime : 'node:wasi';
+          const sideRuntime: Runtime = side.packageDirectory ? runtime : 'node:wasi';
           const result = runOnce(benchmark, sideRuntime, join(output, 'stdout'), nodeFlags, undefined, side.packageDirectory);
           if (result.code !== 0) throw new Error(`${benchmark.name} under ${side.label} exited with ${result.code}`);
           (times[index] as number[]).push(result.runMs);
@@ -90,9 +79,9 @@ function main(): void {
       }
       console.log(`\n${benchmark.name}: run time (entry point to exit), ms`);
       sides.forEach((side, index) => {
-        const values = times[index] as number[];
+        const { median, min, max } = statistics(times[index] as number[]);
         const rest = side.packageDirectory ? `  fastest in ${wins[index]} of ${rounds} rounds` : '';
-        console.log(`  ${side.label}: median ${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})${rest}`);
+        console.log(`  ${side.label}: median ${median.toFixed(0)} (${min.toFixed(0)}-${max.toFixed(0)})${rest}`);
       });
     }
   } finally {

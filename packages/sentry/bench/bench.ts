@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSTRUMENT_PHASES, type InstrumentMode, type LoadedProgram, WASI_MODULE, WASI_SYSCALLS, loadProgram, stackSwitchingNodeFlags } from '@stasis/sentry';
-import { BENCHMARKS, type Benchmark, runOnce } from './benchmarks.js';
+import { BENCHMARKS, type Benchmark, RUNTIMES, round, runOnce, SENTRY_RUNTIMES, type SentryRuntime, statistics } from './benchmarks.js';
 import type { PauseSample } from './run-one.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,36 +33,10 @@ const LATENCY_GOAL_MS = 20;
 /** INSTRUMENT_SECONDS_GOAL: issue 5's bound on instrumenting the ~1 MB SQLite module. */
 const INSTRUMENT_SECONDS_GOAL = 10;
 
-/**
- * RUNTIMES: the baseline, the sentry in both modes, and anywhere mode with slices that end in
- * an unwind (`stackSwitching: false`: what a process without stack switching gets).
- */
-const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere', 'anywhere-unwind'] as const;
-type Runtime = (typeof RUNTIMES)[number];
-type SentryRuntime = Exclude<Runtime, 'node:wasi'>;
-const SENTRY_RUNTIMES: readonly SentryRuntime[] = ['safepoint', 'anywhere', 'anywhere-unwind'];
 const MODES: readonly InstrumentMode[] = ['safepoint', 'anywhere'];
 /** Labels of the sentry runtimes in tables and result names. */
 const RUNTIME_LABEL: Readonly<Record<SentryRuntime, string>> = { safepoint: 'safepoint', anywhere: 'anywhere', 'anywhere-unwind': 'anywhere, unwinding slice ends' };
 
-interface Statistics {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
-function statistics(values: readonly number[]): Statistics {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  return { median: round(median), min: round(sorted[0] as number), max: round(sorted[sorted.length - 1] as number), runs: sorted.length };
-}
-
-function round(value: number, digits = 1): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
 
 /** seededRandom is a small deterministic generator (mulberry32), so a run's pause moments can be replayed from BENCH_SEED. */
 function seededRandom(seed: number): () => number {

@@ -12,6 +12,36 @@ const repository = resolve(here, '..', '..', '..');
 const fixture = (name: string): string => join(repository, 'tooling', 'fixtures', 'wasm', `${name}.wasm`);
 const corpus = (name: string): string => join(repository, 'tooling', 'corpus', 'wasm', `${name}.wasm`);
 
+/**
+ * RUNTIMES: the baseline, the sentry in both modes, and anywhere mode with slices that end in
+ * an unwind (`stackSwitching: false`: what a process without stack switching gets).
+ */
+export const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere', 'anywhere-unwind'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export type SentryRuntime = Exclude<Runtime, 'node:wasi'>;
+export const SENTRY_RUNTIMES: readonly SentryRuntime[] = ['safepoint', 'anywhere', 'anywhere-unwind'];
+/** Statistics of a series of measurements, rounded to 0.1. */
+export interface Statistics {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/** statistics gives the median, extremes and count of `values`. */
+export function statistics(values: readonly number[]): Statistics {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { median: round(median), min: round(sorted[0] as number), max: round(sorted[sorted.length - 1] as number), runs: sorted.length };
+}
+
+/** round rounds `value` to `digits` decimals. */
+export function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
 /** Benchmark is one program of the suite, with its arguments and files. */
 export interface Benchmark {
   readonly name: string;
@@ -60,7 +90,7 @@ export interface RunResult {
  */
 export function runOnce(
   benchmark: Benchmark,
-  runtime: RunRequest['runtime'],
+  runtime: Runtime,
   stdoutFile: string,
   nodeFlags: readonly string[],
   pauseAt?: readonly number[],

@@ -14,11 +14,12 @@
 // `pauseMs` part is pause() alone. The samples are printed as `pauses`.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Sandbox } from '@stasis/sentry';
+import type { Runtime } from './benchmarks.js';
 
 /** RunRequest is what bench.ts asks one child to run. */
 export interface RunRequest {
   /** `anywhere-unwind`: anywhere mode with `stackSwitching: false` (slices end in an unwind). */
-  readonly runtime: 'node:wasi' | 'anywhere' | 'safepoint' | 'anywhere-unwind';
+  readonly runtime: Runtime;
   readonly program: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
