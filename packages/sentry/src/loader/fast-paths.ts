@@ -32,7 +32,7 @@ import { type ExpressionTree, expressionTreeReader } from './expression-tree.js'
 import { expressionChildren } from './function-scan.js';
 import { INSTRUMENTED_ABI } from './instrumented-abi.js';
 import { type NativeWasmOpt, WASM_OPT_FEATURES } from './native-asyncify.js';
-import { inlineUnwindSaves, NO_SAVES, PER_EXIT_SAVES, type PerExitSaveRule, type UnwindSaveStats } from './unwind-liveness.js';
+import { addUnwindSaves, NO_SAVES, PER_EXIT_SAVES, type PerExitSaveRule, type UnwindSaveStats } from './unwind-liveness.js';
 
 type ExpressionRef = number;
 
@@ -157,17 +157,17 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
   let saved = NO_SAVES;
   if (optimize) {
     for (const fast of fastName.values()) module.runPassesOnFunction(fast, FAST_PATH_PASSES);
-    if (saves) saved = inlineUnwindSavesOf(binaryen, module, fastName, saves);
+    if (saves) saved = addUnwindSavesOf(binaryen, module, fastName, saves);
   }
   return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions, fastNames: fastName };
 }
 
 /**
- * inlineUnwindSavesOf runs inlineUnwindSaves under `rule` on every fast clone of `fastName`
+ * addUnwindSavesOf runs addUnwindSaves under `rule` on every fast clone of `fastName`
  * (slow name to clone name) once the clones are cleaned up: the clean-up removes reads only the
  * rewind path had, and the liveness must be that of the code V8 compiles.
  */
-export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName: ReadonlyMap<string, string>, rule: PerExitSaveRule): UnwindSaveStats {
+export function addUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName: ReadonlyMap<string, string>, rule: PerExitSaveRule): UnwindSaveStats {
   const binaryen = api as Accessors;
   const stateGlobal = asyncifyStateGlobal(binaryen, module);
   const imported = new Set<string>();
@@ -184,7 +184,7 @@ export function inlineUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastN
     const slowHandle = module.getFunction(slow);
     const fastHandle = module.getFunction(fast);
     if (!slowHandle || !fastHandle) continue;
-    const result = inlineUnwindSaves(binaryen, module, context, binaryen.getFunctionInfo(fastHandle).body, binaryen.getFunctionInfo(slowHandle).body, rule, fast);
+    const result = addUnwindSaves(binaryen, module, context, binaryen.getFunctionInfo(fastHandle).body, binaryen.getFunctionInfo(slowHandle).body, rule, fast);
     exits += result.exits;
     saveBlocks += result.saveBlocks;
     droppedStores += result.droppedStores;
@@ -547,7 +547,7 @@ async function optimizedClones(native: NativeWasmOpt, routed: Uint8Array, firstC
 function addSavesToBinary(binaryen: Binaryen, bytes: Uint8Array, features: number, stats: FastPathStats, rule: PerExitSaveRule): { bytes: Uint8Array; stats: FastPathStats } {
   const module = binaryen.readBinary(bytes, features);
   try {
-    const saved = inlineUnwindSavesOf(binaryen, module, stats.fastNames, rule);
+    const saved = addUnwindSavesOf(binaryen, module, stats.fastNames, rule);
     if (saved.saveFunctions === 0) return { bytes, stats };
     binaryen.setDebugInfo(true);
     return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions } };

@@ -82,7 +82,7 @@ type Accessors = Binaryen & {
 
 type Children = (expression: ExpressionRef) => ExpressionRef[] | undefined;
 
-/** UnwindSaveStats count what inlineUnwindSaves changed. */
+/** UnwindSaveStats count what addUnwindSaves changed. */
 export interface UnwindSaveStats {
   /** Unwind exits that save less than every local. */
   readonly exits: number;
@@ -114,7 +114,7 @@ export const PER_EXIT_SAVES: PerExitSaveRule = EVERY_CLONE;
 /** NO_SAVES is UnwindSaveStats of a clone left as it was. */
 export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0 };
 
-/** UnwindSaveContext is what inlineUnwindSaves needs to know of the module. */
+/** UnwindSaveContext is what addUnwindSaves needs to know of the module. */
 export interface UnwindSaveContext {
   readonly children: Children;
   /** Reads a body's tree once for the analyses (expression-tree.ts). */
@@ -126,19 +126,19 @@ export interface UnwindSaveContext {
 }
 
 /**
- * inlineUnwindSaves makes each unwind exit of the fast clone `fastBody` (after its clean-up)
+ * addUnwindSaves makes each unwind exit of the fast clone `fastBody` (after its clean-up)
  * save only what a resume of its call by the slow version `slowBody` can read, exits with the
  * same set sharing one save block (see the file comment). The clone is left unchanged when
  * `rule` excludes it or when either body has not the shape expected.
  */
-export function inlineUnwindSaves(
+export function addUnwindSaves(
   api: Binaryen,
   module: BinaryenModule,
   context: UnwindSaveContext,
   fastBody: ExpressionRef,
   slowBody: ExpressionRef,
   rule: PerExitSaveRule,
-  fastName = 'clone',
+  fastName: string,
 ): UnwindSaveStats {
   const binaryen = api as Accessors;
   const { children, tests } = context;
@@ -205,28 +205,27 @@ export function inlineUnwindSaves(
  * by value (what the statements write is the base pointer, dead once the clone returns).
  */
 function outOfLineSave(binaryen: Accessors, module: BinaryenModule, children: Children, name: string, statements: readonly ExpressionRef[]): ExpressionRef {
+  // The clone's local index -> the parameter's, numbered in the order first met.
   const parameterOf = new Map<number, number>();
   const types: number[] = [];
+  const parameter = (local: number, type: number): number => {
+    let index = parameterOf.get(local);
+    if (index === undefined) {
+      index = types.length;
+      parameterOf.set(local, index);
+      types.push(type);
+    }
+    return index;
+  };
   const stack = [...statements];
-  const uses: ExpressionRef[] = [];
   while (stack.length > 0) {
     const node = stack.pop() as ExpressionRef;
     const id = binaryen.getExpressionId(node);
-    if (id === binaryen.LocalGetId || id === binaryen.LocalSetId) {
-      const local = id === binaryen.LocalGetId ? binaryen.LocalGet.getIndex(node) : binaryen.LocalSet.getIndex(node);
-      if (!parameterOf.has(local)) {
-        parameterOf.set(local, types.length);
-        types.push(id === binaryen.LocalGetId ? binaryen.getExpressionType(node) : binaryen.getExpressionType(binaryen.LocalSet.getValue(node)));
-      }
-      uses.push(node);
-    }
+    if (id === binaryen.LocalGetId) binaryen.LocalGet.setIndex(node, parameter(binaryen.LocalGet.getIndex(node), binaryen.getExpressionType(node)));
+    else if (id === binaryen.LocalSetId) binaryen.LocalSet.setIndex(node, parameter(binaryen.LocalSet.getIndex(node), binaryen.getExpressionType(binaryen.LocalSet.getValue(node))));
     for (const child of children(node) ?? []) stack.push(child);
   }
   const locals = [...parameterOf.keys()];
-  for (const node of uses) {
-    if (binaryen.getExpressionId(node) === binaryen.LocalGetId) binaryen.LocalGet.setIndex(node, parameterOf.get(binaryen.LocalGet.getIndex(node)) as number);
-    else binaryen.LocalSet.setIndex(node, parameterOf.get(binaryen.LocalSet.getIndex(node)) as number);
-  }
   module.addFunction(name, binaryen.createType(types), binaryen.none, [], module.block(null, [...statements], binaryen.none));
   return module.call(name, locals.map((local, index) => module.local.get(local, types[index] as number)), binaryen.none);
 }
