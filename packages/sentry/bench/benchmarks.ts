@@ -36,6 +36,23 @@ export function statistics(values: readonly number[]): Statistics {
   return { median: round(median), min: round(sorted[0] as number), max: round(sorted[sorted.length - 1] as number), runs: sorted.length };
 }
 
+/**
+ * signTest is the two-sided p-value of the sign test: the chance that a side which is no faster
+ * than the other wins `wins` of `rounds` paired rounds or a split as lopsided. Two identical
+ * builds of the sentry split 7 of 8 rounds here once (p = 0.07): a split alone proves little.
+ */
+export function signTest(wins: number, rounds: number): number {
+  if (!Number.isInteger(wins) || !Number.isInteger(rounds) || wins < 0 || rounds < 1 || wins > rounds) throw new RangeError(`signTest: ${wins} wins of ${rounds} rounds`);
+  const tail = Math.min(wins, rounds - wins);
+  let sum = 0;
+  let choose = 1;
+  for (let k = 0; k <= tail; k++) {
+    sum += choose;
+    choose = (choose * (rounds - k)) / (k + 1);
+  }
+  return Math.min(1, (2 * sum) / 2 ** rounds);
+}
+
 /** round rounds `value` to `digits` decimals. */
 export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
@@ -86,7 +103,8 @@ export interface RunResult {
 
 /**
  * runOnce runs `benchmark` once under `runtime` in a fresh process (run-one.ts of the sentry
- * package in `packageDirectory`, this one by default) and returns its report.
+ * package in `packageDirectory`, this one by default) and returns its report. `cacheDirectory`
+ * gives the process its own instrumentation cache (STASIS_CACHE_DIR) instead of the user's.
  */
 export function runOnce(
   benchmark: Benchmark,
@@ -95,6 +113,7 @@ export function runOnce(
   nodeFlags: readonly string[],
   pauseAt?: readonly number[],
   packageDirectory: string = join(here, '..'),
+  cacheDirectory?: string,
 ): RunResult {
   const scratch: string[] = [];
   const preopens: Record<string, string> = {};
@@ -120,6 +139,7 @@ export function runOnce(
   try {
     const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(packageDirectory, 'bench', 'run-one.ts'), JSON.stringify(request)], {
       cwd: packageDirectory,
+      env: cacheDirectory === undefined ? process.env : { ...process.env, STASIS_CACHE_DIR: cacheDirectory },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
