@@ -175,7 +175,11 @@ export function addUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
     if (info.module) imported.add(info.name);
   }
-  const context = { children: expressionChildren(binaryen), readTree: expressionTreeReader(binaryen), imported, tests: new StateTests(binaryen, stateGlobal) };
+  let hostInTable = false;
+  for (let index = 0, count = module.getNumElementSegments(); index < count && !hostInTable; index++) {
+    hostInTable = binaryen.getElementSegmentInfo(module.getElementSegmentByIndex(index)).data.some((name) => imported.has(name));
+  }
+  const context = { children: expressionChildren(binaryen), readTree: expressionTreeReader(binaryen), imported, hostInTable, tests: new StateTests(binaryen, stateGlobal) };
   let exits = 0;
   let saveBlocks = 0;
   let droppedStores = 0;

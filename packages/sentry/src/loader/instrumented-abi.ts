@@ -36,5 +36,7 @@ export const INSTRUMENTED_ABI = {
  * entry when it is at most 1024 (loop-versioning.ts).
  * 8: every save block of a fast clone is a function of its own that the clone calls, so V8
  * compiles smaller hot functions (unwind-liveness.ts, outOfLineSave).
+ * 9: an unwind exit after a `call_indirect` saves the locals its arguments read only when the
+ * table holds an import (unwind-liveness.ts, rewindWalk).
  */
-export const INSTRUMENTER_VERSION = 8;
+export const INSTRUMENTER_VERSION = 9;

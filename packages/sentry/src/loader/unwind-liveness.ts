@@ -18,10 +18,13 @@
 // `if (normal | callIndex == K) { call; if (unwinding) unwind(K) else set result }`, so only call K
 // runs. So what the slow version reads of the restored locals is:
 //
-//  - the operands of call K, when it is re-entered. For a direct call of a wasm function they
-//    do not matter (the callee, rewinding too, restores its own parameters and locals from its
-//    own frame); for an import (the host runs it again) or a `call_indirect` (the table index
-//    picks the callee; its arguments are kept too, conservatively) they do;
+//  - the operands of call K, when it is re-entered. For a call of a wasm function they do not
+//    matter (the callee, rewinding too, restores its own parameters and locals from its own
+//    frame); for an import the host runs it again, so they do. A `call_indirect` needs its
+//    table index, which picks the callee again, and its arguments only if the table holds an
+//    import. (Evaluating the other operands again from stale locals is harmless: Asyncify's
+//    flattening leaves a resumed call's operands as reads of locals, the computations that set
+//    them being guarded by `if (normal)`.);
 //  - after call K returns (the state is "normal" again): what the clone reads on its
 //    fall-through path after exit K. The clone is a copy of the slow version whose state reads
 //    were replaced by the values they must have, then cleaned up by FAST_PATH_PASSES, which
@@ -123,6 +126,12 @@ export interface UnwindSaveContext {
   readonly tests: StateTests;
   /** The imported functions: a resumed call of one runs in the host again, with the operands the slow version evaluates. */
   readonly imported: ReadonlySet<string>;
+  /**
+   * Whether the table holds an import. If not, a resumed `call_indirect` reaches a wasm function,
+   * which restores its own parameters from its frame, so of its operands only the table index
+   * matters (the scan refuses table mutation: the element segments are all the table holds).
+   */
+  readonly hostInTable: boolean;
 }
 
 /**
@@ -389,7 +398,7 @@ function findExits(
  */
 function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: ExpressionTree, unwindLabel: string): Map<number, bigint> | undefined {
   const b = binaryen;
-  const { tests, imported } = context;
+  const { tests, imported, hostInTable } = context;
   const { refs, ids, firstChild, childCount, present, kinds } = tree;
   const position = unwindBlockPosition(binaryen, refs[0] as ExpressionRef, unwindLabel);
   if (!position) return undefined;
@@ -432,9 +441,14 @@ function rewindWalk(binaryen: Accessors, context: UnwindSaveContext, tree: Expre
     const start = first(call);
     const end = start + Math.max(childCount[call] as number, 0);
     for (let operand = start; operand < end; operand++) visit(operand);
-    const resumedByHost = callId === kinds.CallIndirect || imported.has(b.Call.getTarget(refs[call] as ExpressionRef));
     let read = 0n;
-    if (resumedByHost) for (let operand = start; operand < end; operand++) read |= readsOf(operand);
+    if (callId === kinds.CallIndirect) {
+      // The table index picks the callee again; the arguments matter only if that may be an import.
+      if (hostInTable) for (let operand = start; operand < end; operand++) read |= readsOf(operand);
+      else read = readsOf(start);
+    } else if (imported.has(b.Call.getTarget(refs[call] as ExpressionRef))) {
+      for (let operand = start; operand < end; operand++) read |= readsOf(operand);
+    }
     operands.set(callIndex, (operands.get(callIndex) ?? 0n) | read);
   };
   const visit = (node: number): void => {
