@@ -199,7 +199,7 @@ FastPaths('a module Asyncify did not instrument is left alone', async () => {
     (global $state (mut i32) (i32.const 0))
     (func (export "asyncify_get_state") (result i32) (global.get $state)))`);
   try {
-    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, fastNames: new Map() });
+    assert.equal(addFastPaths(binaryen, module), { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, chainedBlocks: 0, fastNames: new Map() });
   } finally {
     module.dispose();
   }
@@ -250,6 +250,48 @@ FastPaths("a call_indirect's arguments are saved only when the table holds an im
       assert.is(fast.unwinds, 1);
       assert.is(fast.result, plain.result, `${slot1}, unwound at tick ${ordinal}`);
       assert.equal(fast.ticks, plain.ticks, `${slot1}, unwound at tick ${ordinal}`);
+    }
+  }
+});
+
+/** `$chain`'s exits need nested sets of locals ({x, a} within {x, a, b} within ...), so its save blocks chain. */
+const CHAIN_PROGRAM = `(module
+  (import "env" "tick" (func $tick (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $chain (param $x i32) (result i32) (local $a i32) (local $b i32) (local $c i32)
+    (local.set $a (call $tick (local.get $x)))
+    (local.set $b (call $tick (i32.add (local.get $a) (i32.const 1))))
+    (local.set $c (call $tick (i32.add (local.get $b) (i32.const 2))))
+    (drop (call $tick (i32.add (local.get $c) (i32.const 3))))
+    (i32.add (i32.add (local.get $a) (i32.mul (local.get $b) (i32.const 3))) (i32.add (i32.mul (local.get $c) (i32.const 5)) (local.get $x))))
+  (func (export "main") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $again
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (i64.extend_i32_u (call $chain (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $again)))
+    (local.get $acc)))`;
+
+FastPaths('a save set that contains another stores what it adds and continues in the smaller set\'s save; frames are whole', async () => {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.readBinary(await asyncified(false, CHAIN_PROGRAM), binaryen.Features.All);
+  try {
+    const stats = addFastPaths(binaryen, module, true, EVERY_CLONE);
+    assert.ok(stats.chainedBlocks > 0, `chained save blocks: ${stats.chainedBlocks} of ${stats.saveBlocks}`);
+    assert.ok(module.validate(), 'the module validates');
+  } finally {
+    module.dispose();
+  }
+  const plain = await run(await wat(CHAIN_PROGRAM), 5, new Set());
+  for (const variant of ['binaryen.js', 'wasm-opt'] as const) {
+    const bytes = await asyncified(variant, CHAIN_PROGRAM);
+    for (let ordinal = 0; ordinal < plain.ticks.length; ordinal++) {
+      const fast = await run(bytes, 5, new Set([ordinal]));
+      assert.is(fast.unwinds, 1);
+      assert.is(fast.result, plain.result, `${variant}, unwound at tick ${ordinal}`);
+      assert.equal(fast.ticks, plain.ticks, `${variant}, unwound at tick ${ordinal}`);
     }
   }
 });

@@ -82,6 +82,8 @@ export interface FastPathStats {
   readonly droppedStores: number;
   /** Functions holding the save blocks, moved out of the clones so that V8 compiles less in the hot functions. */
   readonly saveFunctions: number;
+  /** Save blocks that store only what they add to a smaller set's block, then continue there (unwind-liveness.ts). */
+  readonly chainedBlocks: number;
   /** Each asyncified function's fast clone, by the slow version's name. */
   readonly fastNames: ReadonlyMap<string, string>;
 }
@@ -109,7 +111,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
   const trees = new Map<string, ExpressionTree>();
   for (const name of defined) trees.set(name, readTree(binaryen.getFunctionInfo(module.getFunction(name)).body));
   const asyncified = defined.filter((name) => readsGlobal(binaryen, trees.get(name) as ExpressionTree, state));
-  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, fastNames: new Map() };
+  if (asyncified.length === 0) return { fastFunctions: 0, stateReads: 0, foldedStateReads: 0, ownSaveExits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, chainedBlocks: 0, fastNames: new Map() };
   const fastName = new Map(asyncified.map((name) => [name, uniqueName(module, `${name}${FAST_SUFFIX}`)]));
   module.addGlobal(NORMAL_STATE_GLOBAL, binaryen.i32, false, module.i32.const(ASYNCIFY_STATE.normal));
 
@@ -159,7 +161,7 @@ export function addFastPaths(api: Binaryen, module: BinaryenModule, optimize = t
     for (const fast of fastName.values()) module.runPassesOnFunction(fast, FAST_PATH_PASSES);
     if (saves) saved = addUnwindSavesOf(binaryen, module, fastName, saves);
   }
-  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions, fastNames: fastName };
+  return { fastFunctions: asyncified.length, stateReads, foldedStateReads: folded, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions, chainedBlocks: saved.chainedBlocks, fastNames: fastName };
 }
 
 /**
@@ -184,6 +186,7 @@ export function addUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName
   let saveBlocks = 0;
   let droppedStores = 0;
   let saveFunctions = 0;
+  let chainedBlocks = 0;
   for (const [slow, fast] of fastName) {
     const slowHandle = module.getFunction(slow);
     const fastHandle = module.getFunction(fast);
@@ -193,8 +196,9 @@ export function addUnwindSavesOf(api: Binaryen, module: BinaryenModule, fastName
     saveBlocks += result.saveBlocks;
     droppedStores += result.droppedStores;
     saveFunctions += result.saveFunctions;
+    chainedBlocks += result.chainedBlocks;
   }
-  return { exits, saveBlocks, droppedStores, saveFunctions };
+  return { exits, saveBlocks, droppedStores, saveFunctions, chainedBlocks };
 }
 
 /** The Asyncify state global: the one `asyncify_get_state` returns. */
@@ -554,7 +558,7 @@ function addSavesToBinary(binaryen: Binaryen, bytes: Uint8Array, features: numbe
     const saved = addUnwindSavesOf(binaryen, module, stats.fastNames, rule);
     if (saved.saveFunctions === 0) return { bytes, stats };
     binaryen.setDebugInfo(true);
-    return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions } };
+    return { bytes: module.emitBinary(), stats: { ...stats, ownSaveExits: saved.exits, saveBlocks: saved.saveBlocks, droppedStores: saved.droppedStores, saveFunctions: saved.saveFunctions, chainedBlocks: saved.chainedBlocks } };
   } finally {
     module.dispose();
   }

@@ -38,5 +38,7 @@ export const INSTRUMENTED_ABI = {
  * compiles smaller hot functions (unwind-liveness.ts, outOfLineSave).
  * 9: an unwind exit after a `call_indirect` saves the locals its arguments read only when the
  * table holds an import (unwind-liveness.ts, rewindWalk).
+ * 10: a save set that contains another stores only what it adds, then branches to that set's
+ * save (unwind-liveness.ts, addedStores).
  */
-export const INSTRUMENTER_VERSION = 9;
+export const INSTRUMENTER_VERSION = 10;

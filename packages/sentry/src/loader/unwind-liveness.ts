@@ -78,7 +78,10 @@ type Accessors = Binaryen & {
   readonly Switch: { getNumNames(node: ExpressionRef): number; getNameAt(node: ExpressionRef, index: number): string; getDefaultName(node: ExpressionRef): string };
   readonly LocalGet: { getIndex(node: ExpressionRef): number; setIndex(node: ExpressionRef, index: number): void };
   readonly LocalSet: { getIndex(node: ExpressionRef): number; setIndex(node: ExpressionRef, index: number): void; isTee(node: ExpressionRef): boolean; getValue(node: ExpressionRef): ExpressionRef; setValue(node: ExpressionRef, value: ExpressionRef): void };
-  readonly Store: { getPtr(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef };
+  readonly Store: { getPtr(node: ExpressionRef): ExpressionRef; getValue(node: ExpressionRef): ExpressionRef; setPtr(node: ExpressionRef, pointer: ExpressionRef): void };
+  readonly Load: { getPtr(node: ExpressionRef): ExpressionRef; getOffset(node: ExpressionRef): number };
+  readonly Binary: { getOp(node: ExpressionRef): number; getLeft(node: ExpressionRef): ExpressionRef; getRight(node: ExpressionRef): ExpressionRef };
+  readonly GlobalGet: { getName(node: ExpressionRef): string };
   readonly Drop: { getValue(node: ExpressionRef): ExpressionRef };
   readonly Const: { getValueI32(node: ExpressionRef): number };
 };
@@ -95,6 +98,8 @@ export interface UnwindSaveStats {
   readonly droppedStores: number;
   /** Functions the save blocks were moved into (each save block, Asyncify's included, becomes one). */
   readonly saveFunctions: number;
+  /** Save blocks that store only what they add to a smaller set's block, then continue there. */
+  readonly chainedBlocks: number;
 }
 
 /** PerExitSaveRule says which fast clones get save blocks per exit: those with at least `minExits` unwind exits and `minLocals` saved locals. */
@@ -115,7 +120,7 @@ export const EVERY_CLONE: PerExitSaveRule = { minExits: 0, minLocals: 0 };
 export const PER_EXIT_SAVES: PerExitSaveRule = EVERY_CLONE;
 
 /** NO_SAVES is UnwindSaveStats of a clone left as it was. */
-export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0 };
+export const NO_SAVES: UnwindSaveStats = { exits: 0, saveBlocks: 0, droppedStores: 0, saveFunctions: 0, chainedBlocks: 0 };
 
 /** UnwindSaveContext is what addUnwindSaves needs to know of the module. */
 export interface UnwindSaveContext {
@@ -185,18 +190,35 @@ export function addUnwindSaves(
     exits++;
     for (const local of stored) if (local !== 0n && (local & needed) === 0n) droppedStores++;
   }
+  let chainedBlocks = 0;
   if (groups.size > 0) {
     // Nest one block per saved set around the body: block $unwind ((set idx (block $unwind$1
     // ((set idx (block $unwind$0 BODY)) save0(...) return)) save1(...) return)), then
-    // Asyncify's full save after $unwind.
+    // Asyncify's full save after $unwind. A set that contains another set of the function (its
+    // parent: the largest such) stores only what it adds, then branches to the parent's block,
+    // whose save does the rest: the calls pass each local once along a chain instead of once per
+    // set (QuickJS's JS_CallInternal: 649 locals instead of 8 483), and no exit keeps more alive
+    // than it needs. Larger sets nest inside smaller ones, so each branch goes outward.
+    const frame = frameShape(binaryen, save.statements);
+    const sets = [...groups.keys()];
+    const ordered = [...groups].sort(([a], [b]) => bitCount(b) - bitCount(a));
+    const labels = new Map(ordered.map(([needed], index) => [needed, `${fast.label}$${index}`]));
     let inner = blockChildren(binaryen, save.unwindBlock);
     let number = 0;
-    for (const [needed, group] of groups) {
-      const label = `${fast.label}$${number}`;
+    for (const [needed, group] of ordered) {
+      const label = labels.get(needed) as string;
       for (const exit of group) binaryen.Break.setName(exit, label);
-      const kept = savedStatements(binaryen, module, save.statements, needed);
-      const leave = save.result ? module.return(module.copyExpression(save.result)) : module.return();
-      const saveCall = outOfLineSave(binaryen, module, children, `${fastName}$save$${number++}`, kept);
+      const parent = frame ? largestSubset(needed, sets) : undefined;
+      let saveCall: ExpressionRef;
+      let leave: ExpressionRef;
+      if (frame && parent !== undefined) {
+        chainedBlocks++;
+        saveCall = outOfLineSave(binaryen, module, children, `${fastName}$save$${number++}`, addedStores(binaryen, module, save.statements, stored, needed & ~parent, frame));
+        leave = module.br(labels.get(parent) as string, undefined, module.local.get(save.indexLocal, binaryen.i32));
+      } else {
+        saveCall = outOfLineSave(binaryen, module, children, `${fastName}$save$${number++}`, savedStatements(binaryen, module, save.statements, needed));
+        leave = save.result ? module.return(module.copyExpression(save.result)) : module.return();
+      }
       inner = [module.block(null, [module.local.set(save.indexLocal, module.block(label, inner, binaryen.i32)), saveCall, leave])];
     }
     binaryen.LocalSet.setValue(save.indexSet, module.block(fast.label, inner, binaryen.i32));
@@ -205,7 +227,88 @@ export function addUnwindSaves(
   const full = outOfLineSave(binaryen, module, children, `${fastName}$save`, save.statements.map((statement) => module.copyExpression(statement)));
   for (let count = 0; count < save.statements.length; count++) binaryen.Block.removeChildAt(save.block, save.start + 1);
   binaryen.Block.insertChildAt(save.block, save.start + 1, full);
-  return { exits, saveBlocks: groups.size, droppedStores, saveFunctions: groups.size + 1 };
+  return { exits, saveBlocks: groups.size, droppedStores, saveFunctions: groups.size + 1, chainedBlocks };
+}
+
+/** largestSubset returns the largest of `sets` that is a proper subset of `set`, if any (the first of equal size). */
+function largestSubset(set: bigint, sets: readonly bigint[]): bigint | undefined {
+  let best: bigint | undefined;
+  let bestSize = -1;
+  for (const other of sets) {
+    if (other === set || (other & set) !== other) continue;
+    const size = bitCount(other);
+    if (size > bestSize) {
+      best = other;
+      bestSize = size;
+    }
+  }
+  return best;
+}
+
+/**
+ * FrameShape is how Asyncify's save block addresses the frame: it pushes the call index at the
+ * data pointer (the i32 in memory at the global `data` holds), moves the pointer on by `step`,
+ * then stores each local at an offset from `base`, a local it sets to the moved pointer.
+ */
+interface FrameShape {
+  readonly data: string;
+  readonly step: number;
+  readonly base: number;
+}
+
+/**
+ * frameShape recognises that shape: first `store (load (global.get D)) (local.get idx)`, then
+ * `store (global.get D) (add (load (global.get D)) (const step))`, and every store of a local
+ * through `local.tee $base (load (global.get D))` or `local.get $base`. Undefined otherwise, and
+ * the sets are then not chained.
+ */
+function frameShape(binaryen: Accessors, statements: readonly ExpressionRef[]): FrameShape | undefined {
+  const b = binaryen;
+  const id = (node: ExpressionRef): number => b.getExpressionId(node);
+  const loadOfGlobal = (node: ExpressionRef): string | undefined => {
+    if (id(node) !== b.LoadId || b.Load.getOffset(node) !== 0) return undefined;
+    const pointer = b.Load.getPtr(node);
+    return id(pointer) === b.GlobalGetId ? b.GlobalGet.getName(pointer) : undefined;
+  };
+  const [push, move] = statements;
+  if (push === undefined || move === undefined || id(push) !== b.StoreId || id(move) !== b.StoreId) return undefined;
+  const data = loadOfGlobal(b.Store.getPtr(push));
+  if (data === undefined || id(b.Store.getValue(push)) !== b.LocalGetId) return undefined;
+  const movePointer = b.Store.getPtr(move);
+  const moved = b.Store.getValue(move);
+  if (id(movePointer) !== b.GlobalGetId || b.GlobalGet.getName(movePointer) !== data || id(moved) !== b.BinaryId || b.Binary.getOp(moved) !== b.AddInt32) return undefined;
+  const right = b.Binary.getRight(moved);
+  if (loadOfGlobal(b.Binary.getLeft(moved)) !== data || id(right) !== b.ConstId) return undefined;
+  let base: number | undefined;
+  for (const statement of statements.slice(2)) {
+    if (storedLocal(binaryen, statement) === 0n) continue;
+    const pointer = b.Store.getPtr(statement);
+    if (id(pointer) === b.LocalSetId) {
+      if (base !== undefined || loadOfGlobal(b.LocalSet.getValue(pointer)) !== data) return undefined;
+      base = b.LocalSet.getIndex(pointer);
+    } else if (base === undefined || b.LocalGet.getIndex(pointer) !== base) {
+      return undefined;
+    }
+  }
+  return base === undefined ? undefined : { data, step: b.Const.getValueI32(right), base };
+}
+
+/**
+ * addedStores copies the stores of the locals in `added`, addressed from the base the parent's
+ * save will use: it has not pushed the call index yet, so the base is the data pointer plus
+ * `step`.
+ */
+function addedStores(binaryen: Accessors, module: BinaryenModule, statements: readonly ExpressionRef[], stored: readonly bigint[], added: bigint, frame: FrameShape): ExpressionRef[] {
+  const base = module.i32.add(module.i32.load(0, 4, module.global.get(frame.data, binaryen.i32)), module.i32.const(frame.step));
+  const copies: ExpressionRef[] = [module.local.set(frame.base, base)];
+  statements.forEach((statement, index) => {
+    const local = stored[index] as bigint;
+    if (local === 0n || (local & added) === 0n) return;
+    const copy = module.copyExpression(statement);
+    binaryen.Store.setPtr(copy, module.local.get(frame.base, binaryen.i32));
+    copies.push(copy);
+  });
+  return copies;
 }
 
 /**
