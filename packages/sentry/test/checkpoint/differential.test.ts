@@ -72,9 +72,20 @@ for (const name of DIFFERENTIAL) {
       }),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: true, includeErrorInReport: true },
     );
-    // Each run asks for at least one checkpoint within the first 60% of the output; if none
-    // was ever taken, the test would pass without testing anything.
-    assert.ok(taken > 0, `${name}: no checkpoint was taken in ${RUNS} runs (the guest always exited first)`);
+    // Each run asks for at least one checkpoint within the first 60% of the output, but on a
+    // busy machine every drawn moment can still fall after the guest's exit (SQLite's output
+    // comes late in its run). Then one checkpoint at its first output byte must be taken and
+    // give the same output; otherwise the test would pass without testing anything.
+    if (taken === 0) {
+      const workspace = await createWorkspace(`${name}-early`);
+      try {
+        const got = await runChain(CHECKPOINT_FIXTURES[name], workspace, [{ afterStdoutBytes: 0, afterMs: 0 }]);
+        assert.ok(got.checkpoints.length > 0, `${name}: no checkpoint was taken in ${RUNS} runs, nor at the first output (the guest always exited first)`);
+        assertSameRun(got, want, `${name} with a checkpoint at its first output`);
+      } finally {
+        await workspace.dispose();
+      }
+    }
   });
 }
 
