@@ -103,9 +103,9 @@ function main(): void {
       for (let index = 2; index < sides.length; index++) {
         const ratios = (times[index] as number[]).map((time, round) => time / (first[round] as number));
         const faster = ratios.filter((ratio) => ratio < 1).length;
-        const { median, min, max } = statistics(ratios.map((ratio) => ratio * 1000));
+        const { median, min, max } = statistics(ratios, 3);
         console.log(
-          `  ${(sides[index] as Side).label} / ${(sides[1] as Side).label}: median ratio ${round(median / 1000, 3)} (${round(min / 1000, 3)}-${round(max / 1000, 3)}), faster in ${faster} of ${rounds} rounds, sign test p = ${round(signTest(faster, rounds), 3)}`,
+          `  ${(sides[index] as Side).label} / ${(sides[1] as Side).label}: median ratio ${median} (${min}-${max}), faster in ${faster} of ${rounds} rounds, sign test p = ${round(signTest(faster, rounds), 3)}`,
         );
       }
     }

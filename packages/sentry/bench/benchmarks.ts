@@ -20,7 +20,7 @@ export const RUNTIMES = ['node:wasi', 'safepoint', 'anywhere', 'anywhere-unwind'
 export type Runtime = (typeof RUNTIMES)[number];
 export type SentryRuntime = Exclude<Runtime, 'node:wasi'>;
 export const SENTRY_RUNTIMES: readonly SentryRuntime[] = ['safepoint', 'anywhere', 'anywhere-unwind'];
-/** Statistics of a series of measurements, rounded to 0.1. */
+/** Statistics of a series of measurements. */
 export interface Statistics {
   median: number;
   min: number;
@@ -28,12 +28,12 @@ export interface Statistics {
   runs: number;
 }
 
-/** statistics gives the median, extremes and count of `values`. */
-export function statistics(values: readonly number[]): Statistics {
+/** statistics gives the median, extremes and count of `values`, rounded to `digits` decimals. */
+export function statistics(values: readonly number[], digits = 1): Statistics {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  return { median: round(median), min: round(sorted[0] as number), max: round(sorted[sorted.length - 1] as number), runs: sorted.length };
+  return { median: round(median, digits), min: round(sorted[0] as number, digits), max: round(sorted[sorted.length - 1] as number, digits), runs: sorted.length };
 }
 
 /**

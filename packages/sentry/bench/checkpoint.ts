@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageWriter } from '@stasis/statefile';
 import { Sandbox, type SandboxOptions } from '../src/index.js';
+import { round as roundTo, type Statistics, statistics as statisticsTo } from './benchmarks.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE_ROOT = resolve(HERE, '..');
@@ -38,13 +39,6 @@ const MAIN_SIZES = QUICK ? [16, 64] : [64, 512];
 const SERIES_SIZES = QUICK ? [1, 4, 16, 64] : [1, 4, 16, 64, 256, 1024];
 const SLOW_INIT_DOCUMENTS = QUICK ? '20000' : '120000';
 
-interface Statistics {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
 interface BenchResult {
   name: string;
   unit: string;
@@ -55,16 +49,9 @@ interface BenchResult {
   goal?: number | string;
 }
 
-function statistics(values: readonly number[]): Statistics {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median: round(median), min: round(sorted[0]!), max: round(sorted[sorted.length - 1]!), runs: sorted.length };
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
+/** This file's figures are rounded to 0.01 (bench.ts's to 0.1). */
+const statistics = (values: readonly number[]): Statistics => statisticsTo(values, 2);
+const round = (value: number): number => roundTo(value, 2);
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);

@@ -5,7 +5,7 @@
 // expressions cost ~150 ns each per walk that way. Here the shape is read once and every walk
 // after it reads arrays.
 import type { Binaryen } from './binaryen-api.js';
-import { type ChildReader, childReaders, readersById } from './function-scan.js';
+import { type ChildReader, readersById } from './function-scan.js';
 
 type ExpressionRef = number;
 
@@ -58,7 +58,7 @@ export type ExpressionTreeReader = (root: ExpressionRef) => ExpressionTree;
 export function expressionTreeReader(binaryen: Binaryen): ExpressionTreeReader {
   const byId = readersById(binaryen);
   let singles = 0;
-  for (const reader of childReaders(binaryen).values()) singles = Math.max(singles, reader.single.length);
+  for (const reader of byId) if (reader) singles = Math.max(singles, reader.single.length);
   const kinds = expressionKinds(binaryen);
   const scratch: Scratch = { refs: new Int32Array(1024), ids: new Int32Array(1024), firstChild: new Int32Array(1024), childCount: new Int32Array(1024), present: new Int32Array(1024) };
   return (root) => readTree(binaryen, byId, singles, kinds, scratch, root);

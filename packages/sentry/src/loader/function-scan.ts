@@ -122,7 +122,7 @@ export function signatureKey(params: number, results: number): string {
 }
 
 /** childReaders maps each expression id of EXPRESSION_CHILDREN to the accessors of its children. */
-export function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
+function childReaders(binaryen: Binaryen): Map<number, ChildReader> {
   const readers = new Map<number, ChildReader>();
   for (const [kind, spec] of Object.entries(EXPRESSION_CHILDREN)) {
     const accessors = (binaryen as unknown as Record<string, Accessors>)[kind] as Accessors;

@@ -200,15 +200,15 @@ export function addUnwindSaves(
     // set (QuickJS's JS_CallInternal: 649 locals instead of 8 483), and no exit keeps more alive
     // than it needs. Larger sets nest inside smaller ones, so each branch goes outward.
     const frame = frameShape(binaryen, save.statements);
-    const sets = [...groups.keys()];
-    const ordered = [...groups].sort(([a], [b]) => bitCount(b) - bitCount(a));
+    const sizes = new Map([...groups.keys()].map((set) => [set, bitCount(set)]));
+    const ordered = [...groups].sort(([a], [b]) => (sizes.get(b) as number) - (sizes.get(a) as number));
     const labels = new Map(ordered.map(([needed], index) => [needed, `${fast.label}$${index}`]));
     let inner = blockChildren(binaryen, save.unwindBlock);
     let number = 0;
     for (const [needed, group] of ordered) {
       const label = labels.get(needed) as string;
       for (const exit of group) binaryen.Break.setName(exit, label);
-      const parent = frame ? largestSubset(needed, sets) : undefined;
+      const parent = frame ? largestSubset(needed, sizes) : undefined;
       let saveCall: ExpressionRef;
       let leave: ExpressionRef;
       if (frame && parent !== undefined) {
@@ -230,13 +230,12 @@ export function addUnwindSaves(
   return { exits, saveBlocks: groups.size, droppedStores, saveFunctions: groups.size + 1, chainedBlocks };
 }
 
-/** largestSubset returns the largest of `sets` that is a proper subset of `set`, if any (the first of equal size). */
-function largestSubset(set: bigint, sets: readonly bigint[]): bigint | undefined {
+/** largestSubset returns the largest of `sets` (each with its size) that is a proper subset of `set`, if any (the first of equal size). */
+function largestSubset(set: bigint, sets: ReadonlyMap<bigint, number>): bigint | undefined {
   let best: bigint | undefined;
   let bestSize = -1;
-  for (const other of sets) {
+  for (const [other, size] of sets) {
     if (other === set || (other & set) !== other) continue;
-    const size = bitCount(other);
     if (size > bestSize) {
       best = other;
       bestSize = size;
